@@ -1,0 +1,30 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test test-pg test-fault bench deps deps-test clean
+
+$(VENV)/.deps: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.deps-test: $(VENV)/.deps requirements-test.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+deps: $(VENV)/.deps
+deps-test: $(VENV)/.deps-test
+
+run: deps
+	$(PY) -m bot.up
+
+test: deps-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: deps-test
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var instance .pytest_cache .hypothesis
