@@ -41,6 +41,10 @@ class Settings:
     zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
     zalo_timeout: float = 10.0
 
+    # The demo chat page (/demo): on when `make run` started the local Zalo simulator.
+    demo_chat: bool = False
+    # RQ worker class: "simple" runs jobs in the worker process, "fork" forks a child per job.
+    worker_class: str = "simple"
     # Replies to one person are throttled past this many a minute (the webhook never is).
     reply_limit_per_minute: int = 20
     extra: dict = field(default_factory=dict, compare=False)
@@ -80,6 +84,8 @@ class Settings:
             zalo_bot_secret=get("ZALO_BOT_SECRET"),
             zalo_bot_api_url=get("ZALO_BOT_API_URL", defaults.zalo_bot_api_url).rstrip("/"),
             zalo_timeout=float(get("ZALO_TIMEOUT", defaults.zalo_timeout)),
+            demo_chat=get("DEMO_CHAT", "0") in ("1", "true", "yes"),
+            worker_class=get("WORKER_CLASS", defaults.worker_class),
             reply_limit_per_minute=int(
                 get("REPLY_LIMIT_PER_MINUTE", defaults.reply_limit_per_minute)
             ),

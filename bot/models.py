@@ -201,6 +201,7 @@ class OutboundMessage(Base):
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))  # reply | digest | reminder | notice
+    quote_id: Mapped[str | None] = mapped_column(String(64))  # the msg_id a reply quotes
     text: Mapped[str] = mapped_column(Text)
     # pending | sending | sent | unreachable | failed
     status: Mapped[str] = mapped_column(String(12), default="pending")

@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=10), nullable=False),
     sa.Column('recipient', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('quote_id', sa.String(length=64), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('zalo_message_id', sa.String(length=64), nullable=True),

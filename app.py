@@ -1,0 +1,35 @@
+"""The web process: webhooks, health, the demo chat page and the command line.
+
+``python app.py`` serves on PORT; in production ``gunicorn 'app:create_app()'``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from bot.config import Settings
+from bot.logs import setup_logging
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    setup_logging(settings.log_level)
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.config["SECRET_KEY"] = settings.secret_key
+
+    from bot import cli, health, pages, webhook
+    from bot.redis_server import connect, resolve_redis_url
+
+    app.extensions["redis_url"] = resolve_redis_url(settings)
+    app.extensions["redis"] = connect(app.extensions["redis_url"])
+    app.register_blueprint(webhook.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    cli.register(app)
+    return app
+
+
+if __name__ == "__main__":
+    settings = Settings.from_env()
+    create_app(settings).run(host="127.0.0.1", port=settings.port, threaded=True)

@@ -1,0 +1,73 @@
+"""``flask --app app COMMAND``: init-db, import-org, parse, digest, export, zalo-simulator."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app
+
+from bot.db import session_scope, upgrade
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or migrate the database schema."""
+    upgrade(_settings().database_url)
+    click.echo("Cơ sở dữ liệu đã sẵn sàng.")
+
+
+@click.command("import-org")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_org_command(path: str):
+    """Create or update an organization from a YAML file (idempotent)."""
+    from bot.orgs import OrgFileError, import_org, load_org_file
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    try:
+        spec = load_org_file(path)
+        with session_scope(settings.database_url) as session:
+            org = import_org(session, spec, datetime.now(UTC))
+            click.echo(f"Đã nhập {org.name} ({org.code}): {len(org.chapters)} chi hội.")
+    except OrgFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("parse")
+def parse_command():
+    """Read JSON Lines {"text", "sent_at"?} on stdin; write one parse result per line."""
+    from bot.parsing import parse_report
+
+    out = sys.stdout
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+                raise ValueError('expected an object with a string "text"')
+            sent_at = data.get("sent_at")
+            when = None
+            if sent_at is not None:
+                when = datetime.fromisoformat(str(sent_at).replace("Z", "+00:00"))
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=UTC)
+            result = parse_report(data["text"], when).to_json()
+        except (ValueError, TypeError) as exc:
+            result = {"error": str(exc)}
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+def register(app: Flask) -> None:
+    from bot.zalo.simulator import simulator_command
+
+    for cmd in (init_db_command, import_org_command, parse_command, simulator_command):
+        app.cli.add_command(cmd)

@@ -1,0 +1,104 @@
+"""RQ entry points. Jobs are thin and idempotent: RQ may run any of them more than once."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from bot import events, outbox
+from bot.channels import sender_for
+from bot.config import Settings
+from bot.context import Ctx, load_sender
+from bot.db import sessionmaker_for
+from bot.redis_server import connect, resolve_redis_url
+from bot.render import render
+from bot.store import save_inbound
+from handlers import Reply
+
+log = logging.getLogger(__name__)
+_conns: dict[str, object] = {}
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def runtime(settings: Settings | None = None):
+    """Settings and this process's Redis connection (jobs run in forked or spawned children)."""
+    settings = settings or Settings.from_env()
+    url = resolve_redis_url(settings)
+    if url not in _conns:
+        _conns[url] = connect(url)
+    return settings, _conns[url]
+
+
+def handle_event(channel: str, payload_json: str) -> str:
+    """Store the event once, route it once, and send what it answered (each part once)."""
+    settings, conn = runtime()
+    payload = json.loads(payload_json)
+    event = events.parse_bot_update(payload) if channel == events.BOT else events.parse_event(payload)
+    sender_id = getattr(event, "sender_id", None) or "-"
+    # One person's messages are handled one at a time, so "huỷ" always meets the report before it.
+    with conn.lock(f"chb:lock:sender:{channel}:{sender_id}", timeout=120, blocking_timeout=60):
+        session = sessionmaker_for(settings.database_url)()
+        try:
+            return _handle(session, settings, conn, event, payload)
+        finally:
+            session.close()
+
+
+def _handle(session, settings, conn, event, payload) -> str:
+    now = now_utc()
+    row = save_inbound(session, event, payload, now)
+    prefix = f"evt:{row.id}:"
+    if row.handled_at is None:
+        ctx = Ctx(session=session, settings=settings, redis=conn, now=now, event_id=row.id)
+        replies = _answer(event, ctx)
+        for i, reply in enumerate(replies):
+            text = render(reply.template, **reply.context)
+            to = reply.to or (event.chat_id or event.sender_id if isinstance(event, events.Message) else event.sender_id)
+            quote = event.msg_id if reply.quote and reply.to is None and isinstance(event, events.Message) and event.channel == events.OA else None
+            outbox.record(
+                session,
+                key=f"{prefix}{i}",
+                channel=reply.channel or event.channel,
+                recipient=to,
+                kind="reply",
+                text=text,
+                now=now,
+                quote_id=quote,
+            )
+        row.handled_at = now
+        session.commit()
+        log.info("event.handled", extra={"event": event.event_name, "replies": len(replies)})
+    rows = outbox.pending(session, prefix)
+    if rows:
+        outbox.deliver(session, sender_for(settings, conn), rows, now)
+    return "ok"
+
+
+def _answer(event, ctx: Ctx):
+    from bot.dispatch import route
+
+    if isinstance(event, events.Message):
+        load_sender(ctx, event.channel, event.sender_id)
+        _touch(ctx, event)
+        if event.event_name != "user_send_text" and event.channel == events.OA and not event.text.strip():
+            return [Reply("media_not_supported")]
+        return route(event, ctx)
+    if isinstance(event, events.Follow):
+        load_sender(ctx, event.channel, event.sender_id)
+        if event.followed:
+            _touch(ctx, event)
+            return [Reply("welcome", {"oa_name": "Chi hội Bot", "registered": bool(ctx.memberships)}, quote=False)]
+    return []
+
+
+def _touch(ctx: Ctx, event) -> None:
+    """Zalo's 7-day window restarts whenever the person writes or follows."""
+    if ctx.identity is not None:
+        ctx.identity.last_inbound_at = event.sent_at
+        ctx.identity.unreachable_since = None
+        if isinstance(event, events.Message) and event.display_name and not ctx.identity.display_name:
+            ctx.identity.display_name = event.display_name

@@ -1,0 +1,177 @@
+"""Importing an organization from YAML (``flask --app app import-org``), idempotently.
+
+Running the same file twice changes nothing; a changed file updates what changed. People and
+roles are only added or updated here, never removed: heads registered in chat (``đk``) stay.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Chapter, Identity, Membership, Organization, Person, Target
+from bot.parsing import Catalog, default_catalog
+
+SINKS = {"fanout", "gmf_group", "bot_group"}
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class OrgFileError(ValueError):
+    """The YAML does not describe an organization we can import; the message says why."""
+
+
+def load_org_file(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict) or not isinstance(data.get("organization"), dict):
+        raise OrgFileError("the file must have a top-level 'organization' mapping")
+    return data["organization"]
+
+
+def _require(mapping: dict, key: str, where: str):
+    value = mapping.get(key)
+    if value in (None, ""):
+        raise OrgFileError(f"{where}: '{key}' is required")
+    return value
+
+
+def _set(obj, **values) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def person_for(session: Session, channel: str, external_id: str, name: str | None, now: datetime) -> Person:
+    """The person behind a channel id, created on first sight."""
+    identity = session.scalar(
+        select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
+    )
+    if identity is not None:
+        person = session.get(Person, identity.person_id)
+        if name and person.name != name:
+            person.name = name
+        return person
+    person = Person(name=name, created_at=now)
+    session.add(person)
+    session.flush()
+    session.add(Identity(person_id=person.id, channel=channel, external_id=external_id))
+    session.flush()
+    return person
+
+
+def _ensure_membership(session: Session, person_id: int, org_id: int, chapter_id, role: str) -> None:
+    exists = session.scalar(
+        select(Membership.id).where(
+            Membership.person_id == person_id,
+            Membership.org_id == org_id,
+            Membership.chapter_id.is_(None) if chapter_id is None else Membership.chapter_id == chapter_id,
+            Membership.role == role,
+        )
+    )
+    if exists is None:
+        session.add(Membership(person_id=person_id, org_id=org_id, chapter_id=chapter_id, role=role))
+
+
+def import_org(session: Session, spec: dict, now: datetime) -> Organization:
+    """Create or update the organization described by ``spec`` (the YAML's ``organization``)."""
+    code = str(_require(spec, "code", "organization"))
+    name = str(_require(spec, "name", "organization"))
+    tz = str(spec.get("timezone") or "Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(tz)
+    except Exception as exc:
+        raise OrgFileError(f"unknown timezone {tz!r}") from exc
+    digest = spec.get("digest") or {}
+    sink = str(digest.get("sink") or "fanout")
+    if sink not in SINKS:
+        raise OrgFileError(f"digest.sink must be one of {sorted(SINKS)}")
+    digest_time = str(digest.get("time") or "20:00")
+    if not _TIME.match(digest_time):
+        raise OrgFileError("digest.time must be HH:MM")
+    reminders = spec.get("reminders") or {}
+    reminder_time = reminders.get("time")
+    if reminder_time is not None and not _TIME.match(str(reminder_time)):
+        raise OrgFileError("reminders.time must be HH:MM")
+    extra = list(spec.get("indicators") or [])
+    catalog: Catalog = default_catalog().with_extra(extra) if extra else default_catalog()
+
+    org = session.scalar(select(Organization).where(Organization.code == code))
+    if org is None:
+        org = Organization(code=code, name=name)
+        session.add(org)
+    _set(
+        org,
+        name=name,
+        timezone=tz,
+        digest_time=digest_time,
+        digest_sink=sink,
+        group_id=str(digest["group_id"]) if digest.get("group_id") else None,
+        reminder_weekday=int(reminders["weekday"]) if reminders.get("weekday") is not None else None,
+        reminder_time=str(reminder_time) if reminder_time else None,
+        indicators=extra,
+    )
+    session.flush()
+
+    chapters: dict[str, Chapter] = {c.code: c for c in session.scalars(select(Chapter).where(Chapter.org_id == org.id))}
+    for entry in spec.get("chapters") or []:
+        ccode = str(_require(entry, "code", "chapter")).upper()
+        chapter = chapters.get(ccode)
+        if chapter is None:
+            chapter = Chapter(org_id=org.id, code=ccode, name=str(_require(entry, "name", ccode)))
+            session.add(chapter)
+            chapters[ccode] = chapter
+        _set(chapter, name=str(entry["name"]), kind=str(entry.get("kind") or "village"), active=True)
+        session.flush()
+        if entry.get("head"):
+            head = person_for(session, "oa", str(entry["head"]), None, now)
+            _ensure_membership(session, head.id, org.id, chapter.id, "head")
+
+    for member in spec.get("committee") or []:
+        uid = str(_require(member, "zalo_user_id", "committee member"))
+        role = str(member.get("role") or "member")
+        if role not in ("admin", "member"):
+            raise OrgFileError(f"committee role must be admin or member, not {role!r}")
+        person = person_for(session, "oa", uid, member.get("name"), now)
+        for other in session.scalars(
+            select(Membership).where(
+                Membership.person_id == person.id,
+                Membership.org_id == org.id,
+                Membership.chapter_id.is_(None),
+                Membership.role != role,
+            )
+        ):
+            session.delete(other)
+        _ensure_membership(session, person.id, org.id, None, role)
+
+    targets = spec.get("targets") or {}
+    if targets:
+        year = int(_require(targets, "year", "targets"))
+        default = targets.get("default") or {}
+        overrides = {str(k).upper(): v for k, v in (targets.get("overrides") or {}).items()}
+        unknown = [k for k in overrides if k not in chapters]
+        if unknown:
+            raise OrgFileError(f"targets.overrides name unknown chapters: {', '.join(unknown)}")
+        existing = {
+            (t.chapter_id, t.indicator): t
+            for t in session.scalars(select(Target).where(Target.org_id == org.id, Target.year == year))
+        }
+        for ccode, chapter in chapters.items():
+            wanted = {**default, **(overrides.get(ccode) or {})}
+            for indicator, value in wanted.items():
+                if catalog.get(indicator) is None:
+                    raise OrgFileError(f"targets name an unknown indicator: {indicator}")
+                row = existing.get((chapter.id, indicator))
+                if row is None:
+                    session.add(Target(org_id=org.id, chapter_id=chapter.id, year=year, indicator=indicator, target=int(value)))
+                elif row.target != int(value):
+                    row.target = int(value)
+    session.flush()
+    return org

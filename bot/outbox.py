@@ -1,0 +1,131 @@
+"""Outgoing messages: recorded first (keyed, in the handler's transaction), then delivered.
+
+A row per message part with a unique ``dedup_key`` means a retried job never sends what was
+already sent. Delivery claims a row before calling Zalo, so two workers never send the same row.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.models import Identity, OutboundMessage
+from bot.store import insert_ignore
+from bot.zalo import errors
+from bot.zalo.split import split_message
+
+log = logging.getLogger(__name__)
+# A row left in "sending" this long belongs to a worker that died mid-call: take it over.
+STALE_CLAIM = timedelta(minutes=2)
+
+
+def record(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    recipient: str,
+    kind: str,
+    text: str,
+    now: datetime,
+    quote_id: str | None = None,
+) -> None:
+    """Record ``text`` (split at Zalo's 2,000 characters) for sending, once per ``key``."""
+    for i, part in enumerate(split_message(text)):
+        insert_ignore(
+            session,
+            OutboundMessage,
+            dict(
+                dedup_key=f"{key}:{i}",
+                channel=channel,
+                recipient=recipient,
+                kind=kind,
+                text=part,
+                quote_id=quote_id if i == 0 else None,
+                status="pending",
+                created_at=now,
+            ),
+            ["dedup_key"],
+        )
+
+
+def _claim(session: Session, row_id: int, now: datetime) -> bool:
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == row_id,
+            or_(
+                OutboundMessage.status == "pending",
+                (OutboundMessage.status == "sending") & (OutboundMessage.sent_at < now - STALE_CLAIM),
+            ),
+        )
+        .values(status="sending", sent_at=now)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def deliver(session: Session, sender, rows: list[OutboundMessage], now: datetime) -> None:
+    """Send each pending row in order. Transient failures raise, so RQ retries the job."""
+    for row in rows:
+        if row.status not in ("pending", "sending") or not _claim(session, row.id, now):
+            continue
+        try:
+            message_id = sender.send(row.channel, row.recipient, row.text, row.quote_id)
+        except errors.WindowClosed as exc:
+            _finish(session, row, "unreachable", error=f"{exc.code}")
+            _mark_unreachable(session, row, now)
+            log.info("outbox.window_closed", extra={"kind": row.kind, "code": exc.code})
+            continue
+        except (errors.Transient, errors.RateLimited, errors.TokenInvalid) as exc:
+            _release(session, row)
+            log.warning("outbox.retry_later", extra={"kind": row.kind, "error": type(exc).__name__})
+            raise
+        except errors.ZaloError as exc:
+            _finish(session, row, "failed", error=f"{exc.code} {exc.message}"[:500])
+            log.error("outbox.failed", extra={"kind": row.kind, "code": exc.code})
+            if isinstance(exc, errors.TokensBroken):
+                raise
+            continue
+        _finish(session, row, "sent", message_id=message_id, now=now)
+
+
+def _release(session: Session, row: OutboundMessage) -> None:
+    session.execute(update(OutboundMessage).where(OutboundMessage.id == row.id).values(status="pending"))
+    session.commit()
+
+
+def _finish(session: Session, row: OutboundMessage, status: str, *, error=None, message_id=None, now=None) -> None:
+    values = {"status": status, "error": error}
+    if message_id is not None:
+        values["zalo_message_id"] = str(message_id)
+    if now is not None:
+        values["sent_at"] = now
+    session.execute(update(OutboundMessage).where(OutboundMessage.id == row.id).values(**values))
+    session.commit()
+    row.status = status
+
+
+def _mark_unreachable(session: Session, row: OutboundMessage, now: datetime) -> None:
+    session.execute(
+        update(Identity)
+        .where(Identity.channel == row.channel, Identity.external_id == row.recipient, Identity.unreachable_since.is_(None))
+        .values(unreachable_since=now)
+    )
+    session.commit()
+
+
+def pending(session: Session, prefix: str) -> list[OutboundMessage]:
+    return list(
+        session.scalars(
+            select(OutboundMessage)
+            .where(
+                OutboundMessage.dedup_key.startswith(prefix, autoescape=True),
+                OutboundMessage.status.in_(("pending", "sending")),
+            )
+            .order_by(OutboundMessage.id)
+        )
+    )

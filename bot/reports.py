@@ -1,0 +1,40 @@
+"""Report writes shared by the handlers: store, show back."""
+
+from __future__ import annotations
+
+from bot.context import Ctx
+from bot.models import Report
+from bot.store import add_report
+
+
+def store_report(ctx: Ctx, *, org, chapter, text: str, items, report_date, status: str = "active", replaces_id=None) -> Report:
+    return add_report(
+        ctx.session,
+        org_id=org.id,
+        chapter_id=chapter.id,
+        person_id=ctx.person.id if ctx.person else None,
+        event_id=ctx.event_id,
+        report_date=report_date,
+        raw_text=text,
+        items=items,
+        now=ctx.now,
+        status=status,
+        replaces_id=replaces_id,
+    )
+
+
+def item_views(items, catalog) -> list[dict]:
+    """What a template needs to show an item: code, name, unit, quantity, value."""
+    views = []
+    for item in items:
+        indicator = catalog.get(item.indicator)
+        views.append(
+            {
+                "code": item.indicator,
+                "name": indicator.name if indicator else item.indicator,
+                "unit": indicator.unit if indicator else "",
+                "quantity": item.quantity,
+                "value_vnd": item.value_vnd,
+            }
+        )
+    return views

@@ -1,0 +1,85 @@
+"""Named queries and writes the worker needs, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.models import InboundEvent, OutboundMessage, Report, ReportItem
+
+
+def insert_ignore(session: Session, model, values: dict, conflict: list[str]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    return session.execute(stmt).rowcount == 1
+
+
+def save_inbound(session: Session, event, payload: dict, now: datetime) -> InboundEvent:
+    """The stored row for this event, inserted on first sight (the database's dedup key)."""
+    insert_ignore(
+        session,
+        InboundEvent,
+        dict(
+            channel=event.channel,
+            event_key=event.event_key,
+            event_name=event.event_name,
+            sender_id=getattr(event, "sender_id", None) or getattr(event, "user_id", None),
+            text=getattr(event, "text", None),
+            payload=payload,
+            sent_at=event.sent_at,
+            received_at=now,
+        ),
+        ["channel", "event_key"],
+    )
+    return session.scalar(
+        select(InboundEvent)
+        .where(InboundEvent.channel == event.channel, InboundEvent.event_key == event.event_key)
+        .with_for_update()
+    )
+
+
+def add_report(
+    session: Session,
+    *,
+    org_id: int,
+    chapter_id: int,
+    person_id: int | None,
+    event_id: int | None,
+    report_date: date,
+    raw_text: str,
+    items,
+    now: datetime,
+    status: str = "active",
+    replaces_id: int | None = None,
+) -> Report:
+    report = Report(
+        org_id=org_id,
+        chapter_id=chapter_id,
+        person_id=person_id,
+        event_id=event_id,
+        report_date=report_date,
+        raw_text=raw_text,
+        status=status,
+        replaces_id=replaces_id,
+        created_at=now,
+    )
+    report.items = [
+        ReportItem(indicator=i.indicator, quantity=i.quantity, value_vnd=i.value_vnd, source=i.source)
+        for i in items
+    ]
+    session.add(report)
+    session.flush()
+    return report
+
+
+def outbound_for(session: Session, prefix: str) -> list[OutboundMessage]:
+    return list(
+        session.scalars(
+            select(OutboundMessage).where(OutboundMessage.dedup_key.startswith(prefix, autoescape=True)).order_by(OutboundMessage.id)
+        )
+    )

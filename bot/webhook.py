@@ -1,0 +1,108 @@
+"""The webhooks: verify, parse, dedup, enqueue, answer. No handler code runs in the request.
+
+Zalo wants a 200 within about 2 s and redelivers otherwise, so the request does only what it must
+to make the event durable: everything else happens in the worker (bot.jobs).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+import redis
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from bot import events
+from bot.queue import Busy, enqueue_event
+from bot.signature import verify_signature
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhook", __name__)
+
+MAX_BODY = 64 * 1024
+
+
+def _answer(status: int, reason: str) -> tuple[Response, int]:
+    return jsonify({"ok": status == 200, "reason": reason}), status
+
+
+def _read_body() -> bytes | None:
+    """The raw body, or None when it is larger than 64 KiB (read no further than that)."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY:
+        return None
+    body = request.stream.read(MAX_BODY + 1)
+    return None if len(body) > MAX_BODY else body
+
+
+def _decode(raw: bytes):
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def _queue(channel: str, event, payload: dict) -> tuple[Response, int]:
+    conn = current_app.extensions["redis"]
+    try:
+        fresh = enqueue_event(conn, channel, event.event_key, payload)
+    except Busy:
+        return _answer(503, "busy")
+    except redis.RedisError as exc:
+        log.error("webhook.queue_unavailable", extra={"error": type(exc).__name__})
+        return _answer(503, "queue unavailable")
+    log.info(
+        "webhook.accepted" if fresh else "webhook.duplicate",
+        extra={"channel": channel, "event": event.event_name},
+    )
+    return _answer(200, "queued" if fresh else "duplicate")
+
+
+@bp.post("/webhook/zalo")
+def zalo_oa():
+    settings = current_app.config["SETTINGS"]
+    raw = _read_body()
+    if raw is None:
+        return _answer(413, "body over 64 KiB")
+    header = request.headers.get("X-ZEvent-Signature")
+    if not verify_signature(raw, header, settings.zalo_app_id or "", settings.zalo_oa_secret_key or ""):
+        log.warning("webhook.bad_signature", extra={"has_header": bool(header), "bytes": len(raw)})
+        return _answer(401, "bad signature")
+    payload = _decode(raw)
+    if not isinstance(payload, dict):
+        return _answer(400, "not JSON")
+    app_id = payload.get("app_id")
+    if app_id is not None and str(app_id) != settings.zalo_app_id:
+        log.warning("webhook.wrong_app_id")
+        return _answer(401, "wrong app id")
+    try:
+        event = events.parse_event(payload)
+    except events.InvalidEvent as exc:
+        log.warning("webhook.invalid_event", extra={"why": str(exc)})
+        return _answer(400, "not a Zalo event")
+    if isinstance(event, events.Unknown):
+        log.info("webhook.ignored", extra={"event": event.event_name})
+        return _answer(200, "ignored")
+    return _queue(events.OA, event, payload)
+
+
+@bp.post("/webhook/zalo-bot")
+def zalo_bot():
+    settings = current_app.config["SETTINGS"]
+    raw = _read_body()
+    if raw is None:
+        return _answer(413, "body over 64 KiB")
+    secret = settings.zalo_bot_secret or ""
+    given = request.headers.get("X-Bot-Api-Secret-Token", "")
+    if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
+        log.warning("webhook.bot_bad_secret")
+        return _answer(401, "bad secret token")
+    payload = _decode(raw)
+    try:
+        event = events.parse_bot_update(payload)
+    except events.InvalidEvent:
+        return _answer(400, "not a Zalo Bot update")
+    if isinstance(event, events.Unknown):
+        return _answer(200, "ignored")
+    return _queue(events.BOT, event, payload)

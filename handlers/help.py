@@ -1,0 +1,18 @@
+"""``giúp``: how to report, with examples, and the commands this person may use."""
+
+from bot.context import Ctx
+from bot.events import Message
+from handlers import Reply, command
+
+
+@command("giúp", "giup", "help", "hướng dẫn", "huong dan", "?")
+def handle(message: Message, ctx: Ctx, args: str):
+    return Reply(
+        "help",
+        {
+            "is_head": bool(ctx.head_chapters),
+            "is_admin": bool(ctx.admin_orgs),
+            "is_member": bool(ctx.committee_orgs),
+            "chapters": ctx.head_chapters,
+        },
+    )

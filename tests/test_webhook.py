@@ -1,0 +1,145 @@
+"""POST /webhook/zalo: signature, size, shape, dedup, and 503 when Redis cannot take it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rq import Queue
+from sqlalchemy import func, select
+
+from bot.db import session_scope
+from bot.models import InboundEvent
+from bot.queue import EVENTS_QUEUE
+from bot.signature import compute_signature
+
+
+def make_event(msg_id="m1", text="qua 5", user="7002000000000000001", app_id="sim-app", **extra) -> dict:
+    event = {
+        "app_id": app_id,
+        "user_id_by_app": "552177279717587730",
+        "event_name": "user_send_text",
+        "timestamp": "1795000000000",
+        "sender": {"id": user},
+        "recipient": {"id": "sim-oa"},
+        "message": {"msg_id": msg_id, "text": text},
+    }
+    event.update(extra)
+    return event
+
+
+def signed(settings, body: bytes, *, prefix="mac=", secret=None, timestamp="1795000000000") -> dict:
+    mac = compute_signature(settings.zalo_app_id, body, timestamp, secret or settings.zalo_oa_secret_key)
+    return {"X-ZEvent-Signature": prefix + mac, "Content-Type": "application/json"}
+
+
+def post(client, settings, event: dict, **kw):
+    body = json.dumps(event, ensure_ascii=False).encode()
+    return client.post("/webhook/zalo", data=body, headers=signed(settings, body, **kw))
+
+
+def queued(rconn) -> int:
+    return Queue(EVENTS_QUEUE, connection=rconn).count
+
+
+def stored(settings) -> int:
+    with session_scope(settings.database_url) as s:
+        return s.scalar(select(func.count()).select_from(InboundEvent))
+
+
+def test_signed_text_event_is_queued_once(client, settings, rconn):
+    assert post(client, settings, make_event()).status_code == 200
+    assert queued(rconn) == 1
+
+
+@pytest.mark.parametrize("prefix", ["mac=", "", "MAC="])
+def test_signature_accepted_with_or_without_mac_prefix(client, settings, rconn, prefix):
+    assert post(client, settings, make_event(), prefix=prefix).status_code == 200
+
+
+def test_duplicate_delivery_is_acknowledged_without_a_second_job(client, settings, rconn):
+    for _ in range(3):
+        assert post(client, settings, make_event()).status_code == 200
+    assert queued(rconn) == 1
+    assert client.post("/webhook/zalo").status_code == 401
+
+
+def test_forged_signature_is_refused_and_nothing_queued(client, settings, rconn):
+    resp = post(client, settings, make_event(), secret="wrong-secret")
+    assert resp.status_code == 401
+    assert queued(rconn) == 0 and stored(settings) == 0
+
+
+def test_missing_signature_is_refused(client, settings, rconn):
+    resp = client.post("/webhook/zalo", data=json.dumps(make_event()), headers={"Content-Type": "application/json"})
+    assert resp.status_code == 401
+    assert queued(rconn) == 0
+
+
+def test_tampered_body_is_refused(client, settings, rconn):
+    body = json.dumps(make_event()).encode()
+    headers = signed(settings, body)
+    resp = client.post("/webhook/zalo", data=body.replace(b"qua 5", b"qua 9"), headers=headers)
+    assert resp.status_code == 401
+
+
+def test_signature_with_the_app_secret_instead_of_the_oa_secret_is_refused(client, settings, rconn):
+    assert post(client, settings, make_event(), secret=settings.zalo_app_secret).status_code == 401
+
+
+def test_other_app_id_is_refused(client, settings, rconn):
+    event = make_event(app_id="someone-else")
+    assert post(client, settings, event).status_code == 401
+    assert queued(rconn) == 0
+
+
+def test_body_over_64_kib_is_refused_with_413(client, settings, rconn):
+    event = make_event(text="x" * (70 * 1024))
+    assert post(client, settings, event).status_code == 413
+    assert queued(rconn) == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1,2,3]", b'{"timestamp": "1795000000000"}', b"\xff\xfe\x00garbage", b'"just a string"'],
+)
+def test_signed_body_that_is_not_a_zalo_event_gets_400(client, settings, rconn, body):
+    ts = "1795000000000"
+    mac = compute_signature(settings.zalo_app_id, body, ts, settings.zalo_oa_secret_key)
+    resp = client.post("/webhook/zalo", data=body, headers={"X-ZEvent-Signature": mac})
+    assert resp.status_code in (400, 401)
+    assert queued(rconn) == 0
+
+
+def test_text_event_without_sender_is_400(client, settings, rconn):
+    event = make_event()
+    del event["sender"]
+    assert post(client, settings, event).status_code == 400
+
+
+def test_unknown_event_kind_is_acknowledged_and_ignored(client, settings, rconn):
+    event = make_event(event_name="user_reacted_message")
+    assert post(client, settings, event).status_code == 200
+    assert queued(rconn) == 0
+
+
+def test_redis_down_answers_503_and_queues_nothing(app, settings, rconn):
+    from bot.redis_server import connect
+
+    app.extensions["redis"] = connect("redis://127.0.0.1:1/0")  # nothing listens there
+    resp = post(app.test_client(), settings, make_event())
+    assert resp.status_code == 503
+    assert queued(rconn) == 0
+
+
+def test_healthz_reports_redis_and_database(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.get_json() == {"ok": True, "redis": True, "database": True}
+
+
+def test_healthz_is_503_when_redis_is_down(app):
+    from bot.redis_server import connect
+
+    app.extensions["redis"] = connect("redis://127.0.0.1:1/0")
+    assert app.test_client().get("/healthz").status_code == 503
