@@ -9,7 +9,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import redis as redis_lib
-from zalo_helpers import *  # noqa: F403  (fixtures: sim, redis_url, redis_client, db_url)
+try:  # tests/ as a package or as a plain directory on sys.path
+    from tests.zalo_helpers import *  # noqa: F403  (fixtures: sim, redis_url, redis_client, db_url)
+except ImportError:  # pragma: no cover
+    from zalo_helpers import *  # noqa: F403
 
 from bot.db import session_scope
 from bot.models import ZaloToken

@@ -6,8 +6,12 @@ import json
 
 import pytest
 import requests
-from zalo_helpers import *  # noqa: F403  (fixtures: sim, receiver)
-from zalo_helpers import Receiver
+try:  # tests/ as a package or as a plain directory on sys.path
+    from tests.zalo_helpers import *  # noqa: F403  (fixtures: sim, receiver)
+    from tests.zalo_helpers import Receiver
+except ImportError:  # pragma: no cover
+    from zalo_helpers import *  # noqa: F403
+    from zalo_helpers import Receiver
 
 from bot.signature import verify_signature
 from bot.zalo.simulator import SimulatorConfig, SimulatorServer, simulator_command
