@@ -359,3 +359,41 @@ def test_simulator_command_is_a_click_command():
     options = {p.name: p for p in simulator_command.params}
     assert options["port"].default == 8100
     assert "webhook_url" in options
+
+
+def test_echo_receipts_follow_a_send_when_enabled(receiver):
+    import time
+
+    config = SimulatorConfig(webhook_url=receiver.url, echo_events=True, echo_delay=0.01,
+                             id_epoch=0)
+    with SimulatorServer(config) as server, requests.Session() as http:
+        http.post(server.url + "/__fake/users", json={"user_id": "u1", "last_interaction": "now"},
+                  timeout=10)
+        pair = http.post(server.url + "/v4/oa/access_token", timeout=10,
+                         data={"app_id": "sim-app", "grant_type": "refresh_token",
+                               "refresh_token": "sim-refresh-0"},
+                         headers={"secret_key": "sim-app-secret"}).json()
+        sent = http.post(server.url + "/v3.0/oa/message/cs", timeout=10,
+                         headers={"access_token": pair["access_token"]},
+                         json={"recipient": {"user_id": "u1"}, "message": {"text": "Chào"}})
+        message_id = sent.json()["data"]["message_id"]
+        deadline = time.monotonic() + 5
+        while len(receiver.requests) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    events = [json.loads(body) for _, body in receiver.requests]
+    assert [e["event_name"] for e in events] == ["oa_send_text", "user_received_message",
+                                                 "user_seen_message"]
+    assert events[0]["sender"]["id"] == "sim-oa" and events[0]["message"]["msg_id"] == message_id
+    assert events[2]["message"]["msg_ids"] == [message_id]
+    assert all(verify_signature(body, h["x-zevent-signature"], "sim-app", "sim-oa-secret")
+               for h, body in receiver.requests)
+
+
+def test_deliver_follow_and_duplicate(sim, receiver):
+    sim.post("/__fake/config", {"webhook_url": receiver.url})
+    follow = sim.post("/__fake/deliver", {"user_id": "u2", "event_name": "follow"})
+    assert follow["status"] == 200 and follow["msg_id"] is None
+    dup = sim.post("/__fake/deliver", {"user_id": "u2", "text": "x", "duplicate": True})
+    assert dup["statuses"] == [200, 200]
+    assert receiver.requests[1][1] == receiver.requests[2][1]
+    assert json.loads(receiver.requests[0][1])["follower"] == {"id": "u2"}
