@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["SECRET_KEY"] = settings.secret_key
 
-    from bot import cli, health, pages, webhook
+    from bot import cli, exports, health, pages, webhook
     from bot.redis_server import connect, resolve_redis_url
 
     app.extensions["redis_url"] = resolve_redis_url(settings)
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(exports.bp)
     cli.register(app)
     return app
 

@@ -66,8 +66,30 @@ def parse_command():
         out.flush()
 
 
+@click.command("export")
+@click.option("--org", "org_code", required=True, help="the organization's code")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first day, YYYY-MM-DD")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="last day, YYYY-MM-DD")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="the .xlsx to write")
+def export_command(org_code: str, start, end, out: str):
+    """Write the period's report (chapters × indicators, targets, every report) to an .xlsx."""
+    from sqlalchemy import select
+
+    from bot.exports import write_workbook
+    from bot.models import Organization
+
+    if end < start:
+        raise click.BadParameter("--to is before --from")
+    with session_scope(_settings().database_url) as session:
+        org = session.scalar(select(Organization).where(Organization.code == org_code))
+        if org is None:
+            raise click.ClickException(f"unknown organization {org_code!r}")
+        write_workbook(session, org, start.date(), end.date(), out)
+    click.echo(f"Đã xuất báo cáo {org_code} từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}: {out}")
+
+
 def register(app: Flask) -> None:
     from bot.zalo.simulator import simulator_command
 
-    for cmd in (init_db_command, import_org_command, parse_command, simulator_command):
+    for cmd in (init_db_command, import_org_command, parse_command, export_command, simulator_command):
         app.cli.add_command(cmd)

@@ -70,7 +70,7 @@ def _week(monday: date, word: str) -> Period:
 
 
 def _year_of(match: re.Match, group: str, today: date) -> int | None:
-    raw = match.group(group)
+    raw = match.group(group) or match.groupdict().get("year4")
     if raw is None:
         return today.year
     y = int(raw)
@@ -79,7 +79,7 @@ def _year_of(match: re.Match, group: str, today: date) -> int | None:
     return y if 2000 <= y <= 2100 else None
 
 
-_YEAR = r"(?:\s*(?:/|-|nam)\s*(?P<year>\d{2}|\d{4}))?"
+_YEAR = r"(?:\s*(?:/|-|nam)\s*(?P<year>\d{2}|\d{4})|\s+(?P<year4>\d{4}))?"
 _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^(?:hom nay|hnay|ngay hom nay)$"), "today"),
     (re.compile(r"^(?:hom qua|hqua)$"), "yesterday"),

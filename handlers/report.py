@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
 
 from bot.context import Ctx
 from bot.events import Message
+from bot.models import Report, ReportItem
 from bot.parsing import parse_report
 from bot.parsing.text import fold
 from bot.reports import item_views, store_report
@@ -51,16 +54,126 @@ def record(message: Message, ctx: Ctx, chapter, text: str):
     if not result.items:
         return Reply("report_nothing", {"text": text})
     report_date = result.date or message.sent_at.astimezone(ZoneInfo(org.timezone)).date()
-    report = store_report(ctx, org=org, chapter=chapter, text=text, items=result.items, report_date=report_date)
-    return Reply(
-        "report_saved",
-        {
-            "chapter": chapter,
-            "date": report.report_date,
-            "items": item_views(report.items, catalog),
-            "unparsed": list(result.unparsed),
-        },
+    duplicate = find_duplicate(ctx, chapter, result.items)
+    odd = [] if duplicate else outliers(ctx, chapter, result.items, catalog)
+    status = "pending" if duplicate or odd else "active"
+    report = store_report(
+        ctx, org=org, chapter=chapter, text=text, items=result.items, report_date=report_date, status=status
     )
+    shown = {
+        "chapter": chapter,
+        "date": report.report_date,
+        "items": item_views(report.items, catalog),
+        "unparsed": list(result.unparsed),
+    }
+    if duplicate is not None:
+        conversation.ask(ctx, message.sender_id, "duplicate", {"report_id": report.id})
+        return Reply("report_duplicate", {**shown, "minutes": max(1, int((ctx.now - duplicate.created_at).total_seconds() // 60))})
+    if odd:
+        conversation.ask(ctx, message.sender_id, "outlier", {"report_id": report.id})
+        return Reply("report_outlier", {**shown, "reasons": odd})
+    return Reply("report_saved", shown)
+
+
+# --------------------------------------------------------------------------- checks before counting
+DUPLICATE_WINDOW = timedelta(minutes=10)
+OUTLIER_FACTOR = 10  # a figure more than 10x the chapter's largest before for that indicator …
+QUANTITY_FLOOR = 200  # … and above these floors, is confirmed before it counts
+VALUE_FLOOR = 100_000_000
+PER_UNIT_MIN, PER_UNIT_MAX = 10_000, 10_000_000  # plausible value of one gift or scholarship, in đồng
+PER_UNIT_INDICATORS = ("gifts", "scholarships")
+
+
+def _same_items(items) -> list:
+    return sorted((i.indicator, i.quantity or 0, i.value_vnd or 0) for i in items)
+
+
+def find_duplicate(ctx: Ctx, chapter, items) -> Report | None:
+    """A report from the same chapter, sent in the last 10 minutes, with exactly these items."""
+    wanted = _same_items(items)
+    recent = ctx.session.scalars(
+        select(Report)
+        .where(
+            Report.chapter_id == chapter.id,
+            Report.status.in_(("active", "pending")),
+            Report.created_at >= ctx.now - DUPLICATE_WINDOW,
+        )
+        .order_by(Report.id.desc())
+    )
+    return next((r for r in recent if _same_items(r.items) == wanted), None)
+
+
+def outliers(ctx: Ctx, chapter, items, catalog) -> list[dict]:
+    """Why some figures need a confirmation: far above the chapter's history, or an odd value per gift."""
+    reasons = []
+    for item in items:
+        view = item_views([item], catalog)[0]
+        if item.indicator in PER_UNIT_INDICATORS and item.quantity and item.value_vnd:
+            per_unit = item.value_vnd // item.quantity
+            if not PER_UNIT_MIN <= per_unit <= PER_UNIT_MAX:
+                reasons.append({"kind": "per_unit", "item": view, "per_unit": per_unit})
+                continue
+        most_q, most_v = ctx.session.execute(
+            select(func.max(ReportItem.quantity), func.max(ReportItem.value_vnd))
+            .join(Report, Report.id == ReportItem.report_id)
+            .where(Report.chapter_id == chapter.id, Report.status == "active", ReportItem.indicator == item.indicator)
+        ).one()
+        if item.quantity and item.quantity > QUANTITY_FLOOR and item.quantity > OUTLIER_FACTOR * (most_q or 0):
+            reasons.append({"kind": "history", "item": view, "most": most_q, "money": False})
+        elif item.value_vnd and item.value_vnd > VALUE_FLOOR and item.value_vnd > OUTLIER_FACTOR * (most_v or 0):
+            reasons.append({"kind": "history", "item": view, "most": most_v, "money": True})
+    return reasons
+
+
+def _pending(ctx: Ctx, state: dict) -> Report | None:
+    report = ctx.session.get(Report, state.get("report_id"))
+    return report if report is not None and report.status == "pending" else None
+
+
+def _settle(message: Message, ctx: Ctx, report: Report, status: str, action: str) -> Reply:
+    from handlers.undo import log_change, snapshot
+
+    before = snapshot(report)
+    report.status = status
+    log_change(ctx, report, action, before, snapshot(report))
+    conversation.clear(ctx, message.sender_id)
+    chapter = next(c for c in ctx.head_chapters if c.id == report.chapter_id)
+    shown = {"chapter": chapter, "date": report.report_date, "items": item_views(report.items, ctx.catalog_for(chapter.org))}
+    return Reply("report_confirmed" if status == "active" else "report_dismissed", shown)
+
+
+_YES_AGAIN = {"ghi them", "ghi", "ghi tiep", "co", "co ghi", "dong y", "ok", "ghi them di"}
+_SKIP = {"bo qua", "bo", "khong", "ko", "k", "thoi", "khong ghi", "trung"}
+_CORRECT = {"dung", "dung roi", "dung vay", "chinh xac", "xac nhan", "ok", "co", "dung a"}
+
+
+def _answer(message: Message) -> str:
+    return " ".join(fold(message.text).strip(" .!").split())
+
+
+@conversation.resumer("duplicate")
+def duplicate_answer(message: Message, ctx: Ctx, state: dict):
+    report = _pending(ctx, state)
+    if report is None:
+        conversation.clear(ctx, message.sender_id)
+        return None
+    answer = _answer(message)
+    if answer in _YES_AGAIN:
+        return _settle(message, ctx, report, "active", "confirm")
+    if answer in _SKIP:
+        return _settle(message, ctx, report, "cancelled", "cancel")
+    return None  # not an answer: route the message as usual
+
+
+@conversation.resumer("outlier")
+def outlier_answer(message: Message, ctx: Ctx, state: dict):
+    report = _pending(ctx, state)
+    if report is None:
+        conversation.clear(ctx, message.sender_id)
+        return None
+    if _answer(message) in _CORRECT:
+        return _settle(message, ctx, report, "active", "confirm")
+    return None  # "sửa …", "huỷ" or a new report route as usual
 
 
 @conversation.resumer("which_chapter")

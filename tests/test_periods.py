@@ -29,6 +29,8 @@ TODAY = date(2026, 11, 21)  # a Saturday
         ("QUY IV", date(2026, 10, 1), date(2026, 12, 31), "quý 4/2026"),
         ("6 tháng đầu năm", date(2026, 1, 1), date(2026, 6, 30), "6 tháng đầu năm 2026"),
         ("6 thang cuoi nam", date(2026, 7, 1), date(2026, 12, 31), "6 tháng cuối năm 2026"),
+        ("6 tháng đầu năm 2025", date(2025, 1, 1), date(2025, 6, 30), "6 tháng đầu năm 2025"),
+        ("quý 2 2025", date(2025, 4, 1), date(2025, 6, 30), "quý 2/2025"),
         ("năm nay", date(2026, 1, 1), date(2026, 12, 31), "năm 2026"),
         ("nam 2025", date(2025, 1, 1), date(2025, 12, 31), "năm 2025"),
         ("năm ngoái", date(2025, 1, 1), date(2025, 12, 31), "năm 2025"),

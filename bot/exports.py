@@ -1,0 +1,246 @@
+"""The period's report as an .xlsx, shaped like a committee's periodic report, and its signed link.
+
+Sheet "Tổng hợp": chapters as rows, indicators as columns (quantity and value where the indicator
+has them), a totals row, the year-to-date, the year's targets and % achieved. Sheet "Báo cáo":
+every report dated in the period, whatever its status, with its corrections.
+
+OA file messages take only PDF/DOC/DOCX/CSV, so chat gets a link: ``GET /exports/<token>``, signed
+with the app's secret, valid 24 hours, regenerates the file on the fly from the database.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, send_file
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import stats
+from bot.db import session_scope
+from bot.models import Chapter, Identity, Organization, Person, Report, ReportChange
+from bot.render import number, render, vnd
+
+LINK_MAX_AGE = 24 * 3600
+SALT = "chb-export"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SUMMARY, REPORTS = "Tổng hợp", "Báo cáo"
+STATUS_VI = {"active": "Đang tính", "cancelled": "Đã huỷ", "replaced": "Đã được sửa", "pending": "Chờ xác nhận"}
+ACTION_VI = {"cancel": "huỷ", "correct": "sửa", "confirm": "xác nhận"}
+
+bp = Blueprint("exports", __name__)
+
+
+@dataclass(frozen=True)
+class Column:
+    indicator: str
+    kind: str  # "quantity" | "value_vnd"
+    header: str
+
+
+def columns(catalog) -> list[Column]:
+    """One column per figure an indicator can carry, in catalog order."""
+    cols = []
+    for ind in catalog:
+        if ind.has_quantity:
+            cols.append(Column(ind.code, "quantity", f"{ind.name} ({ind.unit})" if ind.unit else ind.name))
+        if ind.has_value:
+            label = f"{ind.name} - trị giá (đ)" if ind.has_quantity else f"{ind.name} (đ)"
+            cols.append(Column(ind.code, "value_vnd", label))
+    return cols
+
+
+def _figure(found: dict, col: Column) -> int:
+    total = found.get(col.indicator)
+    return int(getattr(total, col.kind) or 0) if total else 0
+
+
+def _day(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def _items_text(report: Report, catalog) -> str:
+    parts = []
+    for item in report.items:
+        ind = catalog.get(item.indicator)
+        name = ind.name if ind else item.indicator
+        bits = []
+        if item.quantity is not None:
+            bits.append(f"{number(item.quantity)} {ind.unit if ind else ''}".strip())
+        if item.value_vnd is not None:
+            bits.append(vnd(item.value_vnd))
+        parts.append(f"{name}: {', '.join(bits)}")
+    return "; ".join(parts)
+
+
+def _reporter(session: Session, person_id: int | None) -> str:
+    if person_id is None:
+        return ""
+    person = session.get(Person, person_id)
+    if person and person.name:
+        return person.name
+    identity = session.scalar(select(Identity).where(Identity.person_id == person_id).order_by(Identity.id))
+    if identity is None:
+        return ""
+    return identity.display_name or identity.external_id
+
+
+def build_workbook(session: Session, org: Organization, start: date, end: date) -> Workbook:
+    """The workbook for ``org`` over ``start``..``end`` (both included)."""
+    catalog = stats.catalog_for_org(org)
+    cols = columns(catalog)
+    chapters = stats.chapters(session, org.id)
+    by_chapter = stats.totals_by_chapter(session, org.id, start, end)
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SUMMARY
+    ws.append([f"{org.name}: báo cáo hoạt động từ {_day(start)} đến {_day(end)}"])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([])
+    ws.append(["Mã", "Chi hội", *[c.header for c in cols]])
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font, cell.fill = bold, header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for chapter in chapters:
+        found = by_chapter.get(chapter.id, {})
+        ws.append([chapter.code, chapter.name, *[_figure(found, c) for c in cols]])
+    grand = stats.totals(session, org.id, start, end, catalog=catalog)
+    ws.append(["", "Tổng cộng", *[_figure(grand, c) for c in cols]])
+    for cell in ws[ws.max_row]:
+        cell.font = bold
+
+    # Year to date against the year's targets (the year the period ends in).
+    year = end.year
+    ytd = stats.totals(session, org.id, date(year, 1, 1), end, catalog=catalog)
+    wanted = stats.targets(session, org.id, year)
+    target_cols = {}
+    for c in cols:
+        ind = catalog.get(c.indicator)
+        measured_in = "quantity" if ind.has_quantity else "value_vnd"
+        if c.kind == measured_in and c.indicator in wanted:
+            target_cols[c] = wanted[c.indicator]
+    ws.append(["", f"Luỹ kế năm {year} (đến {_day(end)})", *[_figure(ytd, c) for c in cols]])
+    ws.append(["", f"Chỉ tiêu năm {year}", *[target_cols.get(c) for c in cols]])
+    ws.append(
+        ["", "% đạt chỉ tiêu", *[(_figure(ytd, c) / target_cols[c]) if target_cols.get(c) else None for c in cols]]
+    )
+    for cell in ws[ws.max_row][2:]:
+        cell.number_format = "0%"
+    for row in ws.iter_rows(min_row=header_row + 1, min_col=3):
+        for cell in row:
+            if cell.number_format == "General":
+                cell.number_format = "#,##0"
+    ws.column_dimensions["A"].width = 13
+    ws.column_dimensions["B"].width = 34
+    for i in range(len(cols)):
+        ws.column_dimensions[get_column_letter(3 + i)].width = 16
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
+
+    _reports_sheet(wb.create_sheet(REPORTS), session, org, start, end, catalog)
+    return wb
+
+
+def _reports_sheet(ws, session: Session, org: Organization, start: date, end: date, catalog) -> None:
+    tz = ZoneInfo(org.timezone)
+    ws.append(["Mã BC", "Ngày", "Chi hội", "Người báo cáo", "Nội dung tin nhắn", "Số liệu", "Trạng thái",
+               "Thay cho BC", "Gửi lúc", "Lịch sử sửa/huỷ"])  # fmt: skip
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    names = {c.id: c.name for c in session.scalars(select(Chapter).where(Chapter.org_id == org.id))}
+    reports = session.scalars(
+        select(Report)
+        .where(Report.org_id == org.id, Report.report_date.between(start, end))
+        .order_by(Report.report_date, Report.created_at, Report.id)
+    ).all()
+    ids = [r.id for r in reports]
+    changes: dict[int, list[str]] = {}
+    if ids:
+        for ch in session.scalars(select(ReportChange).where(ReportChange.report_id.in_(ids)).order_by(ReportChange.at, ReportChange.id)):
+            note = f"{ACTION_VI.get(ch.action, ch.action)} lúc {ch.at.astimezone(tz).strftime('%H:%M %d/%m/%Y')}"
+            if ch.person_id:
+                note += f" bởi {_reporter(session, ch.person_id)}"
+            if ch.new_report_id:
+                note += f", thay bằng BC {ch.new_report_id}"
+            changes.setdefault(ch.report_id, []).append(note)
+    for r in reports:
+        ws.append(
+            [
+                r.id,
+                _day(r.report_date),
+                names.get(r.chapter_id, ""),
+                _reporter(session, r.person_id),
+                r.raw_text,
+                _items_text(r, catalog),
+                STATUS_VI.get(r.status, r.status),
+                r.replaces_id,
+                r.created_at.astimezone(tz).strftime("%H:%M %d/%m/%Y"),
+                "; ".join(changes.get(r.id, [])),
+            ]
+        )
+    for letter, width in zip("ABCDEFGHIJ", (8, 12, 30, 22, 45, 45, 14, 11, 17, 45), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def write_workbook(session: Session, org: Organization, start: date, end: date, out) -> None:
+    """Write the workbook to a path or a binary file object."""
+    build_workbook(session, org, start, end).save(out)
+
+
+# --------------------------------------------------------------------------- signed links
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=SALT)
+
+
+def make_token(secret_key: str, org_code: str, start: date, end: date) -> str:
+    return _serializer(secret_key).dumps({"org": org_code, "from": start.isoformat(), "to": end.isoformat()})
+
+
+def read_token(secret_key: str, token: str, max_age: int = LINK_MAX_AGE) -> tuple[str, date, date]:
+    """(org code, start, end); raises SignatureExpired or BadSignature."""
+    data = _serializer(secret_key).loads(token, max_age=max_age)
+    return data["org"], date.fromisoformat(data["from"]), date.fromisoformat(data["to"])
+
+
+def export_link(settings, org_code: str, start: date, end: date) -> str:
+    return f"{settings.public_url}/exports/{make_token(settings.secret_key, org_code, start, end)}"
+
+
+def file_name(org_code: str, start: date, end: date) -> str:
+    return f"bao-cao_{org_code}_{start.isoformat()}_{end.isoformat()}.xlsx"
+
+
+@bp.get("/exports/<token>")
+def download(token: str):
+    settings = current_app.config["SETTINGS"]
+    try:
+        org_code, start, end = read_token(settings.secret_key, token)
+    except SignatureExpired:
+        return _page("export_expired", 410)
+    except BadSignature:
+        return _page("export_invalid", 404)
+    buf = io.BytesIO()
+    with session_scope(settings.database_url) as session:
+        org = session.scalar(select(Organization).where(Organization.code == org_code))
+        if org is None:
+            return _page("export_invalid", 404)
+        write_workbook(session, org, start, end, buf)
+    buf.seek(0)
+    return send_file(buf, mimetype=XLSX, as_attachment=True, download_name=file_name(org_code, start, end))
+
+
+def _page(template: str, status: int):
+    return render(template), status, {"Content-Type": "text/plain; charset=utf-8"}

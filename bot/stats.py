@@ -1,0 +1,189 @@
+"""Named read queries for the committee's commands and the export: sums over ACTIVE reports only.
+
+Cancelled, replaced and pending (not yet confirmed) reports never count. A target is measured in
+its indicator's quantity when it has one (suất, đơn vị, người), else in đồng (tiền vận động).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.models import Chapter, Organization, Report, ReportItem, Target
+from bot.parsing.catalog import Catalog, default_catalog
+from bot.periods import year_share
+
+ACTIVE = "active"
+
+
+@dataclass
+class Total:
+    """One indicator's sums: quantity and value (None when nothing of that kind was reported)."""
+
+    indicator: str
+    quantity: int | None = None
+    value_vnd: int | None = None
+
+    def measure(self, catalog: Catalog) -> int:
+        """The figure a target is compared with."""
+        ind = catalog.get(self.indicator)
+        if ind is not None and not ind.has_quantity:
+            return self.value_vnd or 0
+        return self.quantity or 0
+
+
+def catalog_for_org(org: Organization) -> Catalog:
+    return default_catalog().with_extra(org.indicators) if org.indicators else default_catalog()
+
+
+def _item_sums(session: Session, org_id: int, start: date, end: date, chapter_ids=None, group_by_chapter=False):
+    cols = [ReportItem.indicator, func.sum(ReportItem.quantity), func.sum(ReportItem.value_vnd)]
+    if group_by_chapter:
+        cols.insert(0, Report.chapter_id)
+    stmt = (
+        select(*cols)
+        .join(Report, Report.id == ReportItem.report_id)
+        .where(Report.org_id == org_id, Report.status == ACTIVE, Report.report_date.between(start, end))
+        .group_by(*([Report.chapter_id] if group_by_chapter else []), ReportItem.indicator)
+    )
+    if chapter_ids is not None:
+        stmt = stmt.where(Report.chapter_id.in_(list(chapter_ids)))
+    return session.execute(stmt).all()
+
+
+def _ordered(totals: dict[str, Total], catalog: Catalog) -> dict[str, Total]:
+    order = {code: i for i, code in enumerate(catalog.codes)}
+    return dict(sorted(totals.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+
+def totals(session: Session, org_id: int, start: date, end: date, chapter_ids=None, catalog: Catalog | None = None) -> dict[str, Total]:
+    """Indicator -> Total over active reports dated ``start``..``end`` (one chapter set, or all)."""
+    out = {
+        ind: Total(ind, int(q) if q is not None else None, int(v) if v is not None else None)
+        for ind, q, v in _item_sums(session, org_id, start, end, chapter_ids)
+    }
+    return _ordered(out, catalog or default_catalog())
+
+
+def totals_by_chapter(session: Session, org_id: int, start: date, end: date) -> dict[int, dict[str, Total]]:
+    """Chapter id -> indicator -> Total, over active reports in the period."""
+    out: dict[int, dict[str, Total]] = {}
+    for chapter_id, ind, q, v in _item_sums(session, org_id, start, end, group_by_chapter=True):
+        out.setdefault(chapter_id, {})[ind] = Total(ind, int(q) if q is not None else None, int(v) if v is not None else None)
+    return out
+
+
+def chapters(session: Session, org_id: int) -> list[Chapter]:
+    return list(session.scalars(select(Chapter).where(Chapter.org_id == org_id, Chapter.active).order_by(Chapter.id)))
+
+
+def reporting_chapter_ids(session: Session, org_id: int, start: date, end: date) -> set[int]:
+    """Chapters with at least one active report dated in the period."""
+    return set(
+        session.scalars(
+            select(Report.chapter_id)
+            .where(Report.org_id == org_id, Report.status == ACTIVE, Report.report_date.between(start, end))
+            .distinct()
+        )
+    )
+
+
+def chapters_without_reports(session: Session, org_id: int, start: date, end: date) -> list[Chapter]:
+    done = reporting_chapter_ids(session, org_id, start, end)
+    return [c for c in chapters(session, org_id) if c.id not in done]
+
+
+def last_report_date(session: Session, chapter_id: int) -> date | None:
+    return session.scalar(
+        select(func.max(Report.report_date)).where(Report.chapter_id == chapter_id, Report.status == ACTIVE)
+    )
+
+
+def targets(session: Session, org_id: int, year: int, chapter_ids=None) -> dict[str, int]:
+    """Indicator -> the year's target summed over the chapters (all active ones, or those given)."""
+    stmt = (
+        select(Target.indicator, func.sum(Target.target))
+        .join(Chapter, Chapter.id == Target.chapter_id)
+        .where(Target.org_id == org_id, Target.year == year, Chapter.active)
+        .group_by(Target.indicator)
+    )
+    if chapter_ids is not None:
+        stmt = stmt.where(Target.chapter_id.in_(list(chapter_ids)))
+    return {ind: int(t) for ind, t in session.execute(stmt).all()}
+
+
+@dataclass
+class Progress:
+    indicator: str
+    done: int
+    target: int
+    ratio: float  # done / target
+    share: float  # how much of the year has gone by
+    money: bool  # the target is in đồng
+
+    @property
+    def pace(self) -> str:
+        """ahead | on_track | behind: the ratio against the share of the year gone."""
+        if self.ratio >= self.share + 0.05:
+            return "ahead"
+        if self.ratio >= self.share - 0.05:
+            return "on_track"
+        return "behind"
+
+
+def target_progress(session: Session, org: Organization, today: date, chapter_ids=None, year: int | None = None) -> list[Progress]:
+    """Year-to-date progress per indicator that has a target, in catalog order."""
+    year = year or today.year
+    catalog = catalog_for_org(org)
+    wanted = targets(session, org.id, year, chapter_ids)
+    end = min(today, date(year, 12, 31))
+    done = totals(session, org.id, date(year, 1, 1), end, chapter_ids, catalog)
+    share = 1.0 if year < today.year else (0.0 if year > today.year else year_share(today))
+    rows = []
+    for code in [c for c in catalog.codes if c in wanted] + sorted(set(wanted) - set(catalog.codes)):
+        target = wanted[code]
+        ind = catalog.get(code)
+        figure = done.get(code, Total(code)).measure(catalog)
+        rows.append(
+            Progress(code, figure, target, figure / target if target else 0.0, share, bool(ind and not ind.has_quantity))
+        )
+    return rows
+
+
+def total_views(found: dict[str, Total], catalog: Catalog) -> list[dict]:
+    """What the templates' item_line macro needs, one dict per indicator."""
+    views = []
+    for code, total in found.items():
+        ind = catalog.get(code)
+        views.append(
+            {
+                "code": code,
+                "name": ind.name if ind else code,
+                "unit": ind.unit if ind else "",
+                "quantity": total.quantity if (ind is None or ind.has_quantity) else None,
+                "value_vnd": total.value_vnd,
+            }
+        )
+    return views
+
+
+def progress_views(rows: list[Progress], catalog: Catalog) -> list[dict]:
+    """What the templates need for a progress line."""
+    views = []
+    for p in rows:
+        ind = catalog.get(p.indicator)
+        views.append(
+            {
+                "code": p.indicator,
+                "name": ind.name if ind else p.indicator,
+                "unit": ind.unit if ind else "",
+                "done": p.done,
+                "target": p.target,
+                "money": p.money,
+                "pace": p.pace,
+            }
+        )
+    return views

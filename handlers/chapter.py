@@ -1,0 +1,70 @@
+"""``chi hội <tên hoặc mã>``: one chapter's month, year against targets, and last report day."""
+
+from __future__ import annotations
+
+import difflib
+
+from bot import stats
+from bot.context import Ctx
+from bot.events import Message
+from bot.parsing.text import fold
+from handlers import ANYONE, Reply, command
+from handlers.committee import committee_orgs
+from handlers.mine import chapter_view
+
+_NAME_WORDS = ("chi hoi", "thon", "truong", "xom", "ap", "to dan pho")
+
+
+def _short(name: str) -> str:
+    """``Chi hội thôn Nông Sơn 1`` -> ``nong son 1``: what people actually type."""
+    folded = " ".join(fold(name).split())
+    changed = True
+    while changed:
+        changed = False
+        for word in _NAME_WORDS:
+            if folded.startswith(word + " "):
+                folded, changed = folded[len(word) + 1 :], True
+    return folded
+
+
+def find_chapters(query: str, chapters: list) -> list:
+    """The chapters ``query`` names: an exact code first, then names containing it, then close spellings."""
+    q = " ".join(fold(query).split())
+    compact = q.replace(" ", "")
+    if not compact:
+        return []
+    exact = [c for c in chapters if fold(c.code).replace(" ", "") == compact or _short(c.name) == _short(q)]
+    if exact:
+        return exact
+    words = set(q.split())
+    found = [
+        c
+        for c in chapters
+        if compact in fold(c.name).replace(" ", "")
+        or compact in fold(c.code)
+        or words <= set(fold(c.name).split())
+    ]
+    if found:
+        return found
+    keys = {}
+    for c in chapters:
+        keys[_short(c.name)] = c
+        keys[fold(c.code)] = c
+    close = difflib.get_close_matches(_short(q), list(keys), n=3, cutoff=0.7)
+    return list(dict.fromkeys(keys[k] for k in close))
+
+
+@command("chi hội", "chi hoi", roles=(ANYONE,))
+def handle(message: Message, ctx: Ctx, args: str):
+    orgs, refusal = committee_orgs(message, ctx, "chi hội")
+    if refusal is not None:
+        return refusal
+    chapters = [c for org in orgs for c in stats.chapters(ctx.session, org.id)]
+    if not args.strip():
+        return Reply("chapter_choices", {"query": "", "chapters": chapters})
+    found = find_chapters(args, chapters)
+    if len(found) != 1:
+        return Reply("chapter_choices", {"query": args, "chapters": found or chapters, "none": not found})
+    chapter = found[0]
+    view = chapter_view(ctx, chapter, ctx.local_today(chapter.org.timezone))
+    return Reply("chapter", view)

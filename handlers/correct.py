@@ -1,0 +1,61 @@
+"""``sửa …``: replace the sender's last report with what follows; the old one stays, marked replaced."""
+
+from __future__ import annotations
+
+import re
+
+from bot.context import Ctx
+from bot.events import Message
+from bot.parsing import parse_report
+from bot.parsing.text import fold
+from bot.reports import item_views, store_report
+from bot.stats import catalog_for_org
+from handlers import HEAD, Reply, command, conversation
+from handlers.undo import UNDO_WINDOW, last_report, log_change, snapshot
+
+
+# "sửa nhà …" / "sửa 2 căn nhà" reports repaired houses; it is not a correction.
+_HOUSE_REPAIR = re.compile(r"^(?:\d+\s+)?(?:(?:can|ngoi|cai)\s+)?nha\b")
+
+
+@command("sửa", "sua", "sửa lại", "sua lai", "sửa báo cáo", "sua bao cao", roles=(HEAD,))
+def handle(message: Message, ctx: Ctx, args: str):
+    if _HOUSE_REPAIR.match(fold(args.strip())):
+        from handlers import report
+
+        return report.handle(message, ctx)
+    if not args.strip():
+        return Reply("correct_empty")
+    old = last_report(ctx)
+    if old is None:
+        return Reply("correct_nothing", {"days": UNDO_WINDOW.days})
+    chapter = next(c for c in ctx.head_chapters if c.id == old.chapter_id)
+    catalog = catalog_for_org(chapter.org)
+    result = parse_report(args, message.sent_at, catalog)
+    if not result.items:
+        return Reply("report_nothing", {"text": args})
+    before_views = item_views(old.items, catalog)
+    before = snapshot(old)
+    old.status = "replaced"
+    new = store_report(
+        ctx,
+        org=chapter.org,
+        chapter=chapter,
+        text=args,
+        items=result.items,
+        report_date=result.date or old.report_date,  # the corrected report keeps its day unless it names one
+        replaces_id=old.id,
+    )
+    log_change(ctx, old, "correct", before, snapshot(new), new_report_id=new.id)
+    conversation.clear(ctx, message.sender_id)  # a pending question about the old report is answered
+    return Reply(
+        "correct",
+        {
+            "chapter": chapter,
+            "old_date": old.report_date,
+            "date": new.report_date,
+            "before": before_views,
+            "after": item_views(new.items, catalog),
+            "unparsed": list(result.unparsed),
+        },
+    )

@@ -1,0 +1,39 @@
+"""``chưa báo cáo [kỳ]``: chapters with no counted report in the period (default: the last 7 days)."""
+
+from __future__ import annotations
+
+import handlers
+from bot import stats
+from bot.context import Ctx
+from bot.events import Message
+from bot.parsing.text import fold
+from bot.periods import last_days
+from handlers import ANYONE, Reply, command
+from handlers.committee import committee_orgs, period_or_reply
+
+
+@command("chưa báo cáo", "chua bao cao", "chưa bc", "chua bc", roles=(ANYONE,))
+def handle(message: Message, ctx: Ctx, args: str):
+    orgs, refusal = committee_orgs(message, ctx, "chưa báo cáo")
+    if refusal is not None:
+        return refusal
+    can_remind = any(fold("nhắc") in c.triggers for c in handlers.COMMANDS) and bool(ctx.admin_orgs)
+    replies = []
+    for org in orgs:
+        period, ask_again = period_or_reply(args, ctx, org, last_days)
+        if ask_again is not None:
+            return ask_again
+        missing = stats.chapters_without_reports(ctx.session, org.id, period.start, period.end)
+        replies.append(
+            Reply(
+                "missing",
+                {
+                    "org": org,
+                    "period": period,
+                    "missing": missing,
+                    "chapters": len(stats.chapters(ctx.session, org.id)),
+                    "can_remind": can_remind,
+                },
+            )
+        )
+    return replies

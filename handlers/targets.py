@@ -1,0 +1,48 @@
+"""``chỉ tiêu [năm N]``: the year's progress per indicator against the summed chapter targets."""
+
+from __future__ import annotations
+
+import re
+
+from bot import stats
+from bot.context import Ctx
+from bot.events import Message
+from bot.parsing.text import fold
+from bot.periods import year_share
+from handlers import ANYONE, Reply, command
+from handlers.committee import committee_orgs
+
+_YEAR = re.compile(r"^(?:nam\s*)?(\d{4})$")
+
+
+@command("chỉ tiêu", "chi tieu", roles=(ANYONE,))
+def handle(message: Message, ctx: Ctx, args: str):
+    orgs, refusal = committee_orgs(message, ctx, "chỉ tiêu")
+    if refusal is not None:
+        return refusal
+    replies = []
+    for org in orgs:
+        today = ctx.local_today(org.timezone)
+        year = today.year
+        wanted = fold(args.strip())
+        if wanted and wanted not in ("nam nay",):
+            m = _YEAR.match(wanted)
+            if m is None:
+                return Reply("period_unknown", {"text": args})
+            year = int(m.group(1))
+        rows = stats.target_progress(ctx.session, org, today, year=year)
+        share = 1.0 if year < today.year else (0.0 if year > today.year else year_share(today))
+        behind = [p for p in rows if p.pace == "behind"]
+        replies.append(
+            Reply(
+                "targets",
+                {
+                    "org": org,
+                    "year": year,
+                    "share": share,
+                    "progress": stats.progress_views(rows, stats.catalog_for_org(org)),
+                    "behind": len(behind),
+                },
+            )
+        )
+    return replies

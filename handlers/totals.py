@@ -1,0 +1,38 @@
+"""``tổng [kỳ]``: the organization's totals per indicator and how many chapters reported."""
+
+from __future__ import annotations
+
+from bot import stats
+from bot.context import Ctx
+from bot.events import Message
+from bot.periods import this_month
+from handlers import ANYONE, Reply, command
+from handlers.committee import committee_orgs, period_or_reply
+
+
+@command("tổng", "tong", "tổng hợp", "tong hop", "tổng kết", "tong ket", roles=(ANYONE,))
+def handle(message: Message, ctx: Ctx, args: str):
+    orgs, refusal = committee_orgs(message, ctx, "tổng")
+    if refusal is not None:
+        return refusal
+    replies = []
+    for org in orgs:
+        period, ask_again = period_or_reply(args, ctx, org, this_month)
+        if ask_again is not None:
+            return ask_again
+        catalog = stats.catalog_for_org(org)
+        found = stats.totals(ctx.session, org.id, period.start, period.end, catalog=catalog)
+        replies.append(
+            Reply(
+                "totals",
+                {
+                    "org": org,
+                    "asked": args.strip(),
+                    "period": period,
+                    "items": stats.total_views(found, catalog),
+                    "reported": len(stats.reporting_chapter_ids(ctx.session, org.id, period.start, period.end)),
+                    "chapters": len(stats.chapters(ctx.session, org.id)),
+                },
+            )
+        )
+    return replies

@@ -1,0 +1,88 @@
+"""``huỷ``: cancel the sender's last report (up to 7 days old), keeping it and the change in history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.context import Ctx
+from bot.events import Message
+from bot.models import Report, ReportChange
+from bot.reports import item_views
+from bot.stats import catalog_for_org
+from handlers import HEAD, Reply, command, conversation
+
+UNDO_WINDOW = timedelta(days=7)
+OPEN = ("active", "pending")  # a pending report (awaiting confirmation) may be cancelled or corrected too
+
+
+def last_report(ctx: Ctx) -> Report | None:
+    """The sender's newest active or pending report sent in the last 7 days, in a chapter they still head."""
+    if ctx.person is None:
+        return None
+    chapter_ids = [c.id for c in ctx.head_chapters]
+    if not chapter_ids:
+        return None
+    return ctx.session.scalar(
+        select(Report)
+        .where(
+            Report.person_id == ctx.person.id,
+            Report.chapter_id.in_(chapter_ids),
+            Report.status.in_(OPEN),
+            Report.created_at >= ctx.now - UNDO_WINDOW,
+        )
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(1)
+    )
+
+
+def snapshot(report: Report) -> dict:
+    """What a report said, for ReportChange.before/after."""
+    return {
+        "report_id": report.id,
+        "report_date": report.report_date.isoformat(),
+        "status": report.status,
+        "raw_text": report.raw_text,
+        "items": [
+            {"indicator": i.indicator, "quantity": i.quantity, "value_vnd": i.value_vnd} for i in report.items
+        ],
+    }
+
+
+def log_change(ctx: Ctx, report: Report, action: str, before: dict, after: dict | None = None, new_report_id=None) -> None:
+    ctx.session.add(
+        ReportChange(
+            report_id=report.id,
+            new_report_id=new_report_id,
+            org_id=report.org_id,
+            action=action,
+            person_id=ctx.person.id if ctx.person else None,
+            at=ctx.now,
+            before=before,
+            after=after,
+        )
+    )
+    ctx.session.flush()
+
+
+def cancel(ctx: Ctx, report: Report) -> None:
+    before = snapshot(report)
+    report.status = "cancelled"
+    log_change(ctx, report, "cancel", before, snapshot(report))
+
+
+@command("huỷ", "hủy", "huy", "huỷ báo cáo", "hủy báo cáo", roles=(HEAD,))
+def handle(message: Message, ctx: Ctx, args: str):
+    report = last_report(ctx)
+    if report is None:
+        return Reply("undo_nothing", {"days": UNDO_WINDOW.days})
+    chapter = next(c for c in ctx.head_chapters if c.id == report.chapter_id)
+    was_pending = report.status == "pending"
+    views = item_views(report.items, catalog_for_org(chapter.org))
+    cancel(ctx, report)
+    conversation.clear(ctx, message.sender_id)  # a question about this report is moot now
+    return Reply(
+        "undo",
+        {"chapter": chapter, "date": report.report_date, "items": views, "was_pending": was_pending},
+    )
