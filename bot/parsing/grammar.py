@@ -1,0 +1,620 @@
+"""From a chapter head's message to report items (pure, no I/O).
+
+1. Tokenize the NFC text (:mod:`bot.parsing.text`).
+2. Read it left to right into nodes: dates, keys (catalog aliases), counts (a number and
+   the noun it counts), money, excluded numbers (names, dates, times, durations,
+   percentages, phone numbers), separators (hard: new line ; . + bullets; soft: , ( )).
+3. Attach each count, then each money amount, to a key:
+   ``key [glue] N`` / ``N [unit] key`` / a sentence ``key … N unit`` whose unit fits the key;
+   money goes to the key before it in its comma-chunk, else after it, else to the nearest
+   key earlier in the sentence. ``mỗi suất 300k`` and ``1tr/suất`` are per-unit values.
+4. Every key that got a figure is an item; figures nobody took are ``unparsed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.parsing.catalog import Catalog, default_catalog
+from bot.parsing.dates import local_today, match_date
+from bot.parsing.lexicon import Lexicon, lexicon_for
+from bot.parsing.numbers import Amount, is_currency, is_money_unit, read_amount, _is_starter
+from bot.parsing.result import Item, ParseResult
+from bot.parsing.text import Token, nfc, tokenize
+
+HARD_P = set(";.!?+•|…\u2022\u25cf\u27a2\u2192\u25ba")
+SOFT_P = set(",()[]{}\u201c\u201d\"")
+DASHES = set("-\u2013\u2014")
+
+
+@dataclass(slots=True)
+class Node:
+    kind: str               # K key, C count, M money, X excluded, W word, S soft sep, H hard sep
+    start: int              # token range
+    end: int
+    code: str = ""          # K
+    verb: bool = False      # K
+    value: int = 0          # C, M
+    unit: str | None = None  # C: unit kind
+    unit_f: str = ""        # C: folded unit words
+    per_unit: bool = False  # M
+    words: bool = False     # C written in words
+    taken: bool = False
+    # K: what it collected
+    qty: int | None = None
+    qty_node: "Node | None" = None
+    recip: int | None = None
+    recip_node: "Node | None" = None
+    total: int | None = None
+    each: int | None = None
+    parts: list = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, text: str, sent_at: datetime | None, catalog: Catalog):
+        self.text = text
+        self.lex: Lexicon = lexicon_for(catalog)
+        self.catalog = catalog
+        self.toks = tokenize(text)
+        words = [t for t in self.toks if t.kind == "w"]
+        marked = sum(1 for t in words if t.sig)
+        self.accented = marked >= 2 and marked * 10 >= 3 * len(words)
+        letters = [t for t in words if len(t.text) > 1]
+        self.caps = bool(letters) and sum(t.allcaps for t in letters) * 2 > len(letters)
+        self.today = local_today(sent_at)
+        self.date: date | None = None
+        self.nodes: list[Node] = []
+
+    # ------------------------------------------------------------------ helpers
+    def tok(self, i: int) -> Token | None:
+        return self.toks[i] if 0 <= i < len(self.toks) else None
+
+    def is_p(self, i: int, chars: str, glued: bool | None = None) -> bool:
+        t = self.tok(i)
+        if t is None or t.kind != "p" or t.text not in chars:
+            return False
+        return glued is None or (not t.gap) == glued
+
+    def stops_fraction(self, toks: list[Token], j: int) -> bool:
+        if j >= len(toks):
+            return False
+        t = toks[j]
+        if t.kind == "p" and t.text in "%/":
+            return True
+        if t.kind != "w":
+            return False
+        km = self.lex.match_key(toks, j, self.accented)
+        if km is not None and self.catalog.get(km.code) is not None and self.catalog.get(km.code).has_quantity:
+            return True
+        return bool(self.lex.units.match(toks, j) or self.lex.block.match(toks, j))
+
+    # ------------------------------------------------------------------ pass 1: nodes
+    def read(self) -> None:
+        toks, lex, n = self.toks, self.lex, len(self.toks)
+        i = 0
+        while i < n:
+            t = toks[i]
+            dm = match_date(toks, i, self.today, self.accented)
+            if dm is not None:
+                if self.date is None and dm.day is not None:
+                    self.date = dm.day
+                self.nodes.append(Node("X", i, dm.end))
+                i = dm.end
+                continue
+            if t.kind == "nl" or (t.kind == "p" and t.text in HARD_P):
+                self.nodes.append(Node("H", i, i + 1))
+                i += 1
+                continue
+            if t.kind == "p" and t.text in DASHES and (t.gap or i == 0) and (
+                    i + 1 >= n or toks[i + 1].gap or toks[i + 1].kind != "n"):
+                self.nodes.append(Node("H", i, i + 1))
+                i += 1
+                continue
+            if t.kind == "p" and t.text in SOFT_P:
+                self.nodes.append(Node("S", i, i + 1))
+                i += 1
+                continue
+            if t.kind == "w":
+                km = lex.match_key(toks, i, self.accented)
+                if km is not None:
+                    self.nodes.append(Node("K", i, km.end, code=km.code, verb=km.verb))
+                    i = km.end
+                    continue
+            if t.kind == "n" or (t.kind == "w" and _is_starter(t, self.accented)):
+                got = self.read_number(i)
+                if got is not None:
+                    self.nodes.append(got)
+                    i = got.end
+                    continue
+            self.nodes.append(Node("W", i, i + 1))
+            i += 1
+
+    def _after_glued_word(self, i: int) -> bool:
+        """A number glued to the letters before it (``A1``, ``THCS2``), not to a key."""
+        prev = self.tok(i - 1)
+        if prev is None or prev.kind != "w" or self.toks[i].gap:
+            return False
+        return not (self.nodes and self.nodes[-1].kind == "K" and self.nodes[-1].end == i)
+
+    def _capitalized_name_before(self, i: int) -> bool:
+        if self.caps or not self.nodes:
+            return False
+        last = self.nodes[-1]
+        prev = self.tok(i - 1)
+        if last.kind != "W" or last.end != i or prev is None or prev.kind != "w" or not prev.upper:
+            return False
+        if self.lex.glue.match(self.toks, i - 1) or self.lex.approx.match(self.toks, i - 1):
+            return False
+        if self.lex.money_leads.match(self.toks, i - 1) or self.lex.units.match(self.toks, i - 1):
+            return False
+        before = self.nodes[-2] if len(self.nodes) > 1 else None
+        if before is None or before.kind == "H":
+            return prev.allcaps and len(prev.text) >= 3   # "THCS 2" at the start is still a name
+        return True
+
+    def read_number(self, i: int) -> Node | None:
+        toks, lex, n = self.toks, self.lex, len(self.toks)
+        t = toks[i]
+        if t.kind == "n":
+            raw = t.text
+            digits = raw.replace(".", "").replace(",", "")
+            # phone numbers, possibly written in groups
+            if (raw[0] == "0" and len(digits) >= 4) or (digits.startswith("84") and len(digits) >= 11):
+                j = i + 1
+                while j < n and toks[j].kind == "n" and len(toks[j].text) in (3, 4) and j - i < 4:
+                    j += 1
+                return Node("X", i, j)
+            if self.is_p(i - 1, "-", glued=True) and not t.gap and self.tok(i - 2) is not None \
+                    and self.tok(i - 2).kind in ("w", "n") and not self.toks[i - 1].gap:
+                return Node("X", i, i + 1)         # Covid-19, KH-12, 2023-2024
+            if self._after_glued_word(i):
+                return Node("X", i, i + 1)
+            if self.is_p(i + 1, "/-:", glued=True) and i + 2 < n and not toks[i + 2].gap \
+                    and toks[i + 2].kind in ("n", "w") and not (toks[i + 2].kind == "w" and self.is_p(i + 1, "/", True) and False):
+                j = i + 3
+                while j + 1 < n and self.is_p(j, "/-:", glued=True) and not toks[j + 1].gap:
+                    j += 2
+                return Node("X", i, j)              # 12/KH-CTĐ, 10-15, 7:30
+            if self.is_p(i + 1, "%") or (i + 1 < n and toks[i + 1].f in ("phan",) and i + 2 < n and toks[i + 2].f == "tram"):
+                return Node("X", i, i + 2 if toks[i + 1].kind == "p" else i + 3)
+            nxt = self.tok(i + 1)
+            if nxt is not None and nxt.kind == "w" and not nxt.gap:
+                if nxt.f in ("h", "g", "gio") and (nxt.text in ("h", "H", "g", "giờ", "gio")):
+                    j = i + 2
+                    if j < n and toks[j].kind == "n" and not toks[j].gap:
+                        j += 1
+                    return Node("X", i, j)          # 7h, 7h30, 14H
+                if not (is_money_unit(nxt, self.accented) or is_currency(nxt)
+                        or lex.units.match(toks, i + 1) or lex.match_key(toks, i + 1, self.accented)):
+                    return Node("X", i, i + 2)      # 9A, 10A1, 6B
+        amt = read_amount(toks, i, self.accented, self.stops_fraction)
+        if amt is None:
+            return None
+        if t.kind == "n" and not amt.money and (lex.marker_before(toks, i) or self._capitalized_name_before(i)):
+            return Node("X", i, i + 1)
+        j = amt.end
+        full_words = all(u in ("nghin", "ngan", "trieu", "ty", "ti") for u in amt.units)
+        if amt.money and amt.units and full_words:
+            # "hai nghìn suất quà", "1 nghìn người": a big count, not money
+            if j < n and (lex.units.match(toks, j) or lex.match_key(toks, j, self.accented)):
+                amt = Amount(amt.value, amt.end, False, amt.words, 1, ())
+        if amt.value.denominator != 1:
+            return Node("X", i, j)
+        value = int(amt.value)
+        if amt.money:
+            node = Node("M", i, j, value=value)
+            self._per_unit(node)
+            return node
+        # a count: what does it count?
+        if t.kind == "n" and len(t.text) == 4 and t.text.isdigit() and 1900 <= value <= 2100:
+            if not (j < n and (lex.units.match(toks, j) or lex.match_key(toks, j, self.accented))):
+                return Node("X", i, j)              # a year
+        if j < n and toks[j].kind == "w" and not lex.match_key(toks, j, self.accented):
+            u = lex.units.match(toks, j)
+            if u is not None:
+                kind, end = u
+                if kind == "house" and toks[end - 1].f == "nha" and lex.match_key(toks, end - 1, self.accented):
+                    end -= 1                          # "2 căn nhà nhân đạo": the key keeps "nhà"
+                    kind = "house"
+                return Node("C", i, end, value=value, unit=kind,
+                            unit_f=" ".join(x.f for x in toks[j:end]), words=amt.words)
+            if lex.block.match(toks, j):
+                return Node("X", i, j)
+        if amt.words and not (j < n and lex.match_key(toks, j, self.accented)):
+            return None                                # "ba", "năm" alone are ordinary words
+        if self.is_p(j, "%"):
+            return Node("X", i, j + 1)
+        # bare number after a money word: đồng
+        if value >= 10_000 and self._money_context(i):
+            node = Node("M", i, j, value=value)
+            self._per_unit(node)
+            return node
+        return Node("C", i, j, value=value, words=amt.words)
+
+    def _skip_back(self, i: int, table) -> int:
+        """Index of the first token of a run of ``table`` phrases (and : =) ending before ``i``."""
+        j = i
+        moved = True
+        while moved and j > 0:
+            moved = False
+            if self.is_p(j - 1, ":="):
+                j -= 1
+                moved = True
+                continue
+            for span in (3, 2, 1):
+                if j - span >= 0:
+                    m = table.match(self.toks, j - span)
+                    if m is not None and m[1] == j:
+                        j -= span
+                        moved = True
+                        break
+        return j
+
+    def _money_context(self, i: int) -> bool:
+        j = self._skip_back(i, self.lex.approx)
+        j2 = self._skip_back(j, self.lex.glue)
+        for span in (3, 2, 1):
+            if j2 - span >= 0:
+                m = self.lex.money_leads.match(self.toks, j2 - span)
+                if m is not None and m[1] == j2:
+                    return True
+        # the key right before: only a value key (funds) turns a bare number into money
+        for node in reversed(self.nodes):
+            if node.kind == "K":
+                ind = self.catalog.get(node.code)
+                return node.end >= j2 - 0 and node.end == j2 and ind is not None and not ind.has_quantity
+            if node.kind != "W" or node.start < j2:
+                break
+        return False
+
+    def _per_unit(self, node: Node) -> None:
+        toks, n = self.toks, len(self.toks)
+        j = node.end
+        # 1tr/suất, 500K/SUẤT, 400.000 đồng/suất, 300k một suất, 200k mỗi phần
+        if self.is_p(j, "/") and j + 1 < n:
+            k = j + 1
+            if toks[k].kind == "n" and toks[k].text == "1":
+                k += 1
+            u = self.lex.units.match(toks, k) if k < n else None
+            if u is not None:
+                node.per_unit = True
+                node.end = u[1]
+                return
+        if j < n and (toks[j].kind == "w" and (self._is_moi(toks[j]) or toks[j].f == "mot")
+                      or toks[j].kind == "n" and toks[j].text == "1"):
+            u = self.lex.units.match(toks, j + 1) if j + 1 < n else None
+            if u is not None and u[0] in ("portion", "house", "household", "person", "student"):
+                node.per_unit = True
+                node.end = u[1]
+                return
+        # mỗi suất 300k, mỗi phần trị giá 400.000 đồng, mỗi căn 55tr
+        k = self._skip_back(node.start, self.lex.money_leads)
+        k = self._skip_back(k, self.lex.approx)
+        for span in (3, 2, 1):
+            s = k - span
+            if s - 1 >= 0 and self.lex.units.match(toks, s) is not None and self.lex.units.match(toks, s)[1] == k:
+                p = toks[s - 1]
+                if p.kind == "w" and self._is_moi(p):
+                    node.per_unit = True
+                    return
+        if k - 1 >= 0 and toks[k - 1].kind == "w" and self._is_moi(toks[k - 1]) and toks[k - 1].sig:
+            node.per_unit = True
+
+    def _is_moi(self, t: Token) -> bool:
+        """mỗi (each), also written moi or Telex mooix; not mới (new)."""
+        if t.f == "moi":
+            return t.sig in ("", self.lex.per_unit_sig)
+        return t.f == "mooix" or t.f == "moix"
+
+    # ------------------------------------------------------------------ pass 2: attach
+    def _ind(self, code: str):
+        return self.catalog.get(code)
+
+    def _fit(self, key: Node, c: Node) -> str | None:
+        """How count ``c`` fits ``key``: "direct", "recipient" or None."""
+        ind = self._ind(key.code)
+        if ind is None or not ind.has_quantity:
+            return None
+        if c.unit is None:
+            return "direct"
+        if c.unit in self.lex.direct[key.code]:
+            return "direct"
+        if c.unit in self.lex.recipient[key.code]:
+            return "recipient"
+        return None
+
+    def _is_glue_node(self, node: Node) -> bool:
+        if node.kind != "W":
+            return False
+        t = self.toks[node.start]
+        if t.kind == "p":
+            return t.text in ":="
+        if t.kind != "w":
+            return False
+        m = self.lex.glue.match(self.toks, node.start) or self.lex.approx.match(self.toks, node.start)
+        return m is not None
+
+    def _prev_key(self, idx: int):
+        """The key just before node ``idx`` with only glue between: (node, colon_seen)."""
+        colon = False
+        k = idx - 1
+        steps = 0
+        while k >= 0 and steps < 5:
+            nd = self.nodes[k]
+            if nd.kind == "K":
+                return nd, colon
+            if not self._is_glue_node(nd):
+                return None, False
+            if self.toks[nd.start].kind == "p":
+                colon = True
+            k -= 1
+            steps += 1
+        return None, False
+
+    def _next_key(self, idx: int, c: Node):
+        k = idx + 1
+        fillers = 0
+        while k < len(self.nodes):
+            nd = self.nodes[k]
+            if nd.kind == "K":
+                return nd
+            if nd.kind == "W" and c.unit is not None and fillers < 3:
+                t = self.toks[nd.start]
+                if t.kind == "w" and t.f in self.lex.filler:
+                    fillers += 1
+                    k += 1
+                    continue
+            return None
+        return None
+
+    def _followed_by_count(self, key: Node) -> bool:
+        idx = self.nodes.index(key)
+        k = idx + 1
+        while k < len(self.nodes):
+            nd = self.nodes[k]
+            if nd.kind in ("C", "M"):
+                return True
+            if not self._is_glue_node(nd):
+                return False
+            k += 1
+        return False
+
+    def _preceded_by_count(self, key: Node, c: Node) -> bool:
+        idx = self.nodes.index(key)
+        k = idx - 1
+        while k >= 0:
+            nd = self.nodes[k]
+            if nd.kind == "C" and nd is not c:
+                return True
+            if nd.kind == "W" and self._is_glue_node(nd):
+                k -= 1
+                continue
+            return False
+        return False
+
+    def _give_count(self, key: Node, c: Node, how: str) -> bool:
+        if how == "direct":
+            if key.qty is not None:
+                return False
+            key.qty, key.qty_node = c.value, c
+        else:
+            if key.recip is not None or key.qty is not None:
+                return False
+            key.recip, key.recip_node = c.value, c
+        c.taken = True
+        key.parts.append(c)
+        return True
+
+    def _house_verb_before(self, idx: int) -> bool:
+        k = idx - 1
+        steps = 0
+        while k >= 0 and steps < 10:
+            nd = self.nodes[k]
+            if nd.kind == "H":
+                return False
+            if nd.kind == "W" and self.lex.house_verbs.match(self.toks, nd.start):
+                return True
+            k -= 1
+            steps += 1
+        return False
+
+    def attach_counts(self) -> None:
+        nodes = self.nodes
+        for idx, c in enumerate(nodes):
+            if c.kind != "C":
+                continue
+            pk, colon = self._prev_key(idx)
+            nk = self._next_key(idx, c)
+            pfit = self._fit(pk, c) if pk is not None else None
+            nfit = self._fit(nk, c) if nk is not None else None
+            if c.words and pk is not None and not colon and nk is None:
+                pfit = None
+            choice = None
+            if pfit and nfit:
+                if colon or self._followed_by_count(nk):
+                    choice = (pk, pfit)
+                elif self._preceded_by_count(pk, c):
+                    choice = (nk, nfit)
+                elif nfit == "direct" and pfit != "direct":
+                    choice = (nk, nfit)
+                elif pfit == "direct" and nfit != "direct":
+                    choice = (pk, pfit)
+                elif c.unit is not None and pk.code != nk.code:
+                    choice = (nk, nfit)
+                elif pk.verb:
+                    choice = (nk, nfit)
+                else:
+                    choice = (pk, pfit)
+            elif nfit:
+                choice = (nk, nfit)
+            elif pfit:
+                choice = (pk, pfit)
+            if choice is not None and self._give_count(choice[0], c, choice[1]):
+                continue
+            if c.unit is None:
+                continue
+            # a sentence: "tập huấn sơ cấp cứu cho 25 học viên", "hiến máu tại trường, được 32 đơn vị"
+            if self._existential_before(c):
+                continue
+            key = self._nearest_key_before(idx, limit=14)
+            if key is not None:
+                how = self._fit(key, c)
+                if how and self._give_count(key, c, how):
+                    continue
+            # implicit keys: "12 dv", "sửa 1 nhà cho hộ nghèo"
+            if c.unit == "bloodunit" and c.unit_f in ("dv", "dvi") and self.catalog.get("blood_units"):
+                self._implicit(c, "blood_units")
+            elif c.unit == "house" and c.unit_f.endswith("nha") and self.catalog.get("houses") \
+                    and self._house_verb_before(idx):
+                self._implicit(c, "houses")
+
+    def _implicit(self, c: Node, code: str) -> None:
+        key = Node("K", c.start, c.end, code=code)
+        key.qty, key.qty_node = c.value, c
+        key.parts.append(c)
+        c.taken = True
+        pos = self.nodes.index(c)
+        self.nodes.insert(pos + 1, key)
+
+    def _existential_before(self, c: Node) -> bool:
+        j = self._skip_back(c.start, self.lex.approx)
+        for span in (2, 1):
+            if j - span >= 0:
+                m = self.lex.existential.match(self.toks, j - span)
+                if m is not None and m[1] == j:
+                    return True
+        return False
+
+    def _nearest_key_before(self, idx: int, limit: int) -> Node | None:
+        k = idx - 1
+        steps = 0
+        while k >= 0 and steps < limit:
+            nd = self.nodes[k]
+            if nd.kind == "H":
+                return None
+            if nd.kind == "K":
+                return nd
+            k -= 1
+            steps += 1
+        return None
+
+    def attach_money(self) -> None:
+        nodes = self.nodes
+        for idx, m in enumerate(nodes):
+            if m.kind != "M":
+                continue
+            key = None
+            # 1. the key before it in its comma-chunk
+            k = idx - 1
+            while k >= 0 and nodes[k].kind not in ("S", "H"):
+                if nodes[k].kind == "K":
+                    key = nodes[k]
+                    break
+                k -= 1
+            if key is not None and not self._takes_value(key):
+                key = None
+            # 2. the key after it in its chunk ("5tr ủng hộ quỹ")
+            if key is None:
+                k = idx + 1
+                while k < len(nodes) and nodes[k].kind not in ("S", "H", "M"):
+                    if nodes[k].kind == "K":
+                        if self._takes_value(nodes[k]):
+                            key = nodes[k]
+                        break
+                    k += 1
+            # 3. the nearest key earlier in the sentence
+            if key is None:
+                k = idx - 1
+                while k >= 0 and nodes[k].kind != "H":
+                    if nodes[k].kind == "K":
+                        if self._takes_value(nodes[k]):
+                            key = nodes[k]
+                        break
+                    k -= 1
+            if key is None:
+                continue
+            if m.per_unit:
+                if key.each is None:
+                    key.each = m.value
+                    m.taken = True
+                    key.parts.append(m)
+            elif key.total is None:
+                key.total = m.value
+                m.taken = True
+                key.parts.append(m)
+
+    def _takes_value(self, key: Node) -> bool:
+        ind = self._ind(key.code)
+        return ind is not None and ind.has_value
+
+    # ------------------------------------------------------------------ pass 3: items
+    def items(self) -> list[Item]:
+        keys = [nd for nd in self.nodes if nd.kind == "K" and nd.parts]
+        # one thing said twice in a sentence: "kết nạp 12 hội viên mới" is one item
+        merged: list[Node] = []
+        for key in keys:
+            prev = merged[-1] if merged else None
+            if prev is not None and prev.code == key.code and not self._hard_between(prev, key) and (
+                    (prev.qty is None and prev.recip is None and key.total is None and key.each is None)
+                    or (key.qty is None and key.recip is None and prev.total is None and prev.each is None)):
+                prev.qty = prev.qty if prev.qty is not None else key.qty
+                prev.recip = prev.recip if prev.recip is not None else key.recip
+                prev.total = prev.total if prev.total is not None else key.total
+                prev.each = prev.each if prev.each is not None else key.each
+                prev.parts += key.parts
+                prev.end = max(prev.end, key.end)
+                continue
+            merged.append(key)
+        out = []
+        for key in merged:
+            ind = self._ind(key.code)
+            qty = key.qty if key.qty is not None else key.recip
+            value = key.total
+            if value is None and key.each is not None and qty is not None:
+                value = key.each * qty
+            if not ind.has_quantity:
+                qty = None
+            if not ind.has_value:
+                value = None
+            if qty is None and value is None:
+                for p in key.parts:
+                    p.taken = False
+                continue
+            if qty is not None and qty <= 0 and value is None:
+                continue
+            starts = [key.start] + [p.start for p in key.parts]
+            ends = [key.end] + [p.end for p in key.parts]
+            s, e = self.toks[min(starts)].start, self.toks[max(ends) - 1].end
+            out.append(Item(key.code, qty if qty else None if qty == 0 else qty, value or None,
+                            (s, e), self.text[s:e]))
+        out.sort(key=lambda it: it.span[0])
+        return [it for it in out if it.quantity is not None or it.value_vnd is not None]
+
+    def _hard_between(self, a: Node, b: Node) -> bool:
+        lo, hi = min(a.end, b.end), max(a.start, b.start)
+        return any(nd.kind == "H" and lo <= nd.start < hi for nd in self.nodes)
+
+    def unparsed(self, have_items: bool) -> list[str]:
+        out = []
+        has_key = any(nd.kind == "K" for nd in self.nodes)
+        for nd in self.nodes:
+            if nd.kind == "M" and not nd.taken or nd.kind == "C" and not nd.taken and (has_key or nd.unit):
+                s, e = self.toks[nd.start].start, self.toks[nd.end - 1].end
+                frag = self.text[s:e].strip()
+                if frag and frag not in out:
+                    out.append(frag)
+        return out
+
+
+def parse_report(text: str, sent_at: datetime | None = None, catalog: Catalog | None = None) -> ParseResult:
+    """Read a chapter head's message into report items (see module doc)."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = nfc(text)
+    r = _Reader(text, sent_at, catalog or default_catalog())
+    r.read()
+    r.attach_counts()
+    r.attach_money()
+    items = r.items()
+    return ParseResult(tuple(items), r.date, tuple(r.unparsed(bool(items))))

@@ -1,0 +1,291 @@
+"""Word lists of the report grammar, and the catalog's aliases compiled for matching.
+
+Everything is written with proper diacritics and compared folded; a word listed in
+``STRICT`` has ordinary homographs (``qua``/``quà``, ``mau``/``máu``, ``hộ``/``hồ``), so when it
+carries diacritics they must be the listed ones (see :func:`Lexicon.token_matches`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from bot.parsing.catalog import Catalog, Indicator
+from bot.parsing.text import Token, fold, nfc, signature, tokenize, untelex
+
+# ---------------------------------------------------------------- counted nouns after a number
+UNIT_WORDS: dict[str, str] = {
+    "suất": "portion", "phần": "portion", "xuất": "portion", "gói": "portion", "túi": "portion",
+    "đơn vị": "bloodunit", "đv": "bloodunit", "đvị": "bloodunit",
+    "người": "person", "ng": "person", "người dân": "person", "bạn": "person", "cụ": "person",
+    "thanh niên": "person", "đoàn viên": "member", "giáo viên": "person", "cán bộ": "person",
+    "phụ nữ": "person", "người cao tuổi": "person", "trẻ em": "student", "em": "student",
+    "cháu": "student", "học sinh": "student", "hs": "student", "sinh viên": "student",
+    "sv": "student", "em học sinh": "student", "học viên": "trainee",
+    "hội viên": "member", "hv": "member",
+    "hộ": "household", "hộ gia đình": "household", "gia đình": "household", "hộ nghèo": "household",
+    "hộ dân": "household", "hgđ": "household", "gđ": "household", "hộ cận nghèo": "household",
+    "căn": "house", "ngôi": "house", "căn nhà": "house", "ngôi nhà": "house", "nhà": "house",
+}
+# nouns that make the number before them something we do not count
+BLOCK_WORDS = (
+    "tháng", "năm", "ngày", "tuần", "giờ", "h", "g", "phút", "giây", "buổi", "đợt", "lần", "lượt",
+    "lớp", "khóa", "khoá", "khối", "tiết", "ca", "km", "m", "kg", "tấn", "tạ", "yến", "lít", "l",
+    "bình", "chiếc", "cái", "thùng", "bao", "xe", "con", "cây", "bộ", "quyển", "cuốn", "tập",
+    "thôn", "xã", "ấp", "xóm", "tổ", "khu", "điểm", "nơi", "trường", "tuổi", "đội", "nhóm",
+    "chi hội", "phòng", "số", "kỳ", "nhiệm kỳ", "ha", "mét", "cuộc", "chương trình", "hoạt động",
+    "mô hình", "công trình", "đoàn", "hộp", "kiện", "thùng", "tấm", "lô", "ký", "kí", "bữa",
+    "suất ăn", "phần ăn", "ngàn đồng",
+)
+BLOCK_WORDS = tuple(w for w in BLOCK_WORDS if w != "ngàn đồng")
+# words right before a number that make it part of a name, a date or a code
+NAME_MARKERS = (
+    "thôn", "ấp", "xóm", "tổ", "tổ dân phố", "tdp", "khối phố", "kp", "khối", "khu", "khu phố",
+    "khu vực", "lớp", "số", "bão số", "đội", "phường", "quận", "đường", "phòng", "cụm",
+    "buôn", "làng", "thứ", "tuần", "đợt", "lần", "khóa", "khoá", "nhóm", "chi hội",
+    "covid", "ngày", "tháng", "năm", "mục", "điều", "khoản", "chương", "lô", "hẻm", "kiệt", "ngõ",
+    "ngách", "xã", "huyện", "chi đội", "giai đoạn", "tiểu đội", "nhà số", "số nhà", "lúc",
+    "đề án", "dự án", "tỉnh lộ", "quốc lộ", "km", "hội nghị",
+)
+# markers whose bare spelling is a common report word (quy = quỹ, tang = tặng): accents required
+ACCENT_MARKERS = ("quý", "tầng", "kỳ", "mã", "trang", "bước", "vòng", "phiên", "hạng", "cấp")
+# words between a key and its number: ``máu: 16``, ``hiến máu được 12``, ``quà tổng cộng 20``
+GLUE = (
+    "được", "dc", "đc", "đươc", "là", "có", "đạt", "gồm", "tổng", "tổng cộng", "tổng số", "số lượng",
+    "sl", "thêm", "mới", "hơn", "trên", "gần", "khoảng", "tầm", "chừng", "xấp xỉ", "ước",
+    "ước tính", "lên tới", "lên đến", "tới", "đến", "trao", "tặng", "trao tặng", "tiếp nhận",
+    "nhận", "thu", "thu được", "đã", "đã trao", "gần như", "chính thức",
+)
+APPROX = ("hơn", "trên", "gần", "khoảng", "tầm", "chừng", "xấp xỉ", "ước", "ước tính", "độ")
+# words between a counted noun and the key that follows it: ``60 người tham gia tập huấn sơ cấp cứu``
+FILLER = ("tham", "gia", "được", "dc", "đc", "đã", "đăng", "ký", "kí", "mới", "thêm", "là",
+          "nhận", "học", "tập", "huấn", "đi", "tham dự", "dự")
+# phrases that introduce a money amount: ``trị giá 5tr``, ``kinh phí 45 triệu``
+MONEY_LEADS = ("trị giá", "tri giá", "giá trị", "tổng trị giá", "kinh phí", "tổng kinh phí",
+               "số tiền", "tiền", "tổng số tiền", "thành tiền", "giá", "tổng giá trị")
+PER_UNIT = ("mỗi",)
+HOUSE_VERBS = ("xây", "xây dựng", "xây mới", "sửa", "sửa chữa", "bàn giao", "khởi công", "hoàn thành",
+               "hỗ trợ", "cất", "dựng", "làm", "trao", "tặng", "khánh thành", "trao tặng", "xd")
+EXISTENTIAL = ("có", "còn", "gồm", "với", "của", "trong", "trên tổng", "tổng số")
+STRICT = {"qua", "mau", "quy", "nha", "ho", "can", "ban", "cu", "phan", "moi", "gia", "to", "so",
+          "lan", "con", "cay", "bo", "tap", "ky", "ki", "ba", "nam", "tu", "doi", "xa", "ha", "tam"}
+# a bare gift/blood word is an ordinary word in these neighbourhoods (unaccented messages)
+NOT_KEY_BEFORE = {"qua": {"hom", "tuan", "thang", "nam", "vua", "thong", "di", "sang", "chieu",
+                          "toi", "dem", "trua", "bo", "vuot", "trai", "ghe", "chay", "nhin", "luot"},
+                  "mau": {"nhanh", "gui", "lay", "theo", "dung", "lam"}}
+NOT_KEY_AFTER = {"qua": {"doi", "do", "khoi", "loa", "mang", "zalo", "dien", "cac", "nhung", "email",
+                         "day", "nhom", "tin"},
+                 "mau": {"len", "chong", "chan", "bao", "don", "bieu", "sac", "so"}}
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    f: str
+    sig: str
+    strict: bool
+
+
+def _words(phrase: str) -> tuple[Word, ...]:
+    out = []
+    for t in tokenize(nfc(phrase)):
+        if t.kind == "w":
+            out.append(Word(t.f, t.sig, t.f in STRICT))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    words: tuple[Word, ...]
+    code: str
+    verb: bool
+
+
+@dataclass(slots=True)
+class KeyMatch:
+    code: str
+    start: int
+    end: int
+    verb: bool
+
+
+class PhraseTable:
+    """Folded phrases indexed by their first word; matched longest first."""
+
+    def __init__(self, phrases: dict[str, object]):
+        self.index: dict[str, list[tuple[tuple[Word, ...], object]]] = {}
+        for phrase, value in phrases.items():
+            ws = _words(phrase)
+            if ws:
+                self.index.setdefault(ws[0].f, []).append((ws, value))
+        for lst in self.index.values():
+            lst.sort(key=lambda e: -len(e[0]))
+
+    def match(self, tokens: list[Token], i: int, lenient: bool = True):
+        """(value, end) of the longest phrase at ``tokens[i]`` (diacritics must agree where written)."""
+        t = tokens[i]
+        if t.kind != "w":
+            return None
+        cands = self.index.get(t.f, ())
+        if not cands and t.sig == "":
+            got = untelex(t.f)
+            if got:
+                cands = self.index.get(got[0], ())
+        for ws, value in cands:
+            if i + len(ws) > len(tokens):
+                continue
+            ok = True
+            for k, w in enumerate(ws):
+                tk = tokens[i + k]
+                if tk.kind != "w" or not _phrase_word_ok(tk, w):
+                    ok = False
+                    break
+            if ok:
+                return value, i + len(ws)
+        return None
+
+
+def _phrase_word_ok(tk: Token, w: Word) -> bool:
+    if tk.f == w.f:
+        return not (tk.sig and w.strict and tk.sig != w.sig)
+    if tk.sig == "":
+        got = untelex(tk.f)
+        if got and got[0] == w.f:
+            return not (w.strict and got[1] != w.sig)
+    return False
+
+
+def _sig_ok(tok_sig: str, w: Word, multi: bool, accented: bool) -> bool:
+    if not w.strict:
+        return True
+    if tok_sig == w.sig:
+        return True
+    if tok_sig == "":
+        return multi or not accented
+    return False
+
+
+class Lexicon:
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.aliases: dict[str, list[Alias]] = {}
+        units = dict(UNIT_WORDS)
+        self.direct: dict[str, frozenset[str]] = {}
+        self.recipient: dict[str, frozenset[str]] = {}
+        unit_kind_by_fold = {fold(k): v for k, v in UNIT_WORDS.items()}
+        for ind in catalog:
+            direct = set(ind.direct)
+            for uw in ind.unit_words:
+                kind = unit_kind_by_fold.get(fold(uw))
+                if kind:
+                    direct.add(kind)
+                else:
+                    units[uw] = "own:" + ind.code
+            self.direct[ind.code] = frozenset(direct)
+            self.recipient[ind.code] = ind.recipient
+            verbs = {fold(v) for v in ind.verbs}
+            for a in ind.aliases:
+                ws = _words(a)
+                if ws:
+                    self.aliases.setdefault(ws[0].f, []).append(Alias(ws, ind.code, fold(a) in verbs))
+        for lst in self.aliases.values():
+            lst.sort(key=lambda a: -len(a.words))
+        self.units = PhraseTable(units)
+        self.block = PhraseTable({w: True for w in BLOCK_WORDS})
+        self.markers = {tuple(w.f for w in _words(m)): False for m in NAME_MARKERS}
+        self.markers.update({tuple(w.f for w in _words(m)): True for m in ACCENT_MARKERS})
+        self.marker_sigs = {tuple(w.f for w in _words(m)): tuple(w.sig for w in _words(m))
+                            for m in NAME_MARKERS + ACCENT_MARKERS}
+        self.glue = PhraseTable({w: True for w in GLUE})
+        self.approx = PhraseTable({w: True for w in APPROX})
+        self.filler = {w.f for f in FILLER for w in _words(f)}
+        self.money_leads = PhraseTable({w: True for w in MONEY_LEADS})
+        self.house_verbs = PhraseTable({w: True for w in HOUSE_VERBS})
+        self.existential = PhraseTable({w: True for w in EXISTENTIAL})
+        self.per_unit_sig = signature("mỗi")
+
+    def indicator(self, code: str) -> Indicator:
+        return self.catalog.get(code)
+
+    # ------------------------------------------------------------------ keys
+    def _forms(self, tok: Token):
+        yield tok.f, tok.sig
+        if tok.sig == "":
+            got = untelex(tok.f)
+            if got:
+                yield got
+
+    def match_key(self, tokens: list[Token], i: int, accented: bool) -> KeyMatch | None:
+        t = tokens[i]
+        if t.kind != "w":
+            return None
+        best: KeyMatch | None = None
+        for f0, sig0 in self._forms(t):
+            for alias in self.aliases.get(f0, ()):
+                n = len(alias.words)
+                if best is not None and n <= best.end - best.start:
+                    continue
+                if i + n > len(tokens):
+                    continue
+                multi = n > 1
+                if not _sig_ok(sig0, alias.words[0], multi, accented):
+                    continue
+                ok = True
+                for k in range(1, n):
+                    tk = tokens[i + k]
+                    w = alias.words[k]
+                    if tk.kind != "w" or not self._word_ok(tk, w, accented):
+                        ok = False
+                        break
+                if not ok:
+                    continue
+                if not multi and not self._context_ok(tokens, i, f0, accented):
+                    continue
+                best = KeyMatch(alias.code, i, i + n, alias.verb)
+        return best
+
+    def _word_ok(self, tk: Token, w: Word, accented: bool) -> bool:
+        for f, sig in self._forms(tk):
+            if f == w.f and _sig_ok(sig, w, True, accented):
+                return True
+        if not w.strict and len(w.f) >= 4 and tk.sig == "" and abs(len(tk.f) - len(w.f)) <= 1:
+            return OSA.distance(tk.f, w.f, score_cutoff=1) <= 1
+        return False
+
+    @staticmethod
+    def _context_ok(tokens: list[Token], i: int, f0: str, accented: bool) -> bool:
+        before = NOT_KEY_BEFORE.get(f0)
+        if before is None:
+            return True
+        if tokens[i].sig:             # written with its diacritics: trust them
+            return True
+        if i > 0 and tokens[i - 1].kind == "w" and tokens[i - 1].f in before:
+            return False
+        if i + 1 < len(tokens) and tokens[i + 1].kind == "w" and tokens[i + 1].f in NOT_KEY_AFTER[f0]:
+            return False
+        return True
+
+    # ------------------------------------------------------------------ others
+    def marker_before(self, tokens: list[Token], i: int) -> bool:
+        """Is ``tokens[i]`` (a number) right after a name marker (``thôn 2``, ``số 3``)?"""
+        for n in (3, 2, 1):
+            if i - n < 0:
+                continue
+            seg = tokens[i - n:i]
+            if any(t.kind != "w" for t in seg):
+                continue
+            key = tuple(t.f for t in seg)
+            if key in self.markers:
+                sigs = self.marker_sigs[key]
+                if self.markers[key]:
+                    if all(t.sig == s for t, s in zip(seg, sigs)):
+                        return True
+                elif all(not t.sig or t.sig == s or t.f not in STRICT for t, s in zip(seg, sigs)):
+                    return True
+        return False
+
+
+@lru_cache(maxsize=64)
+def lexicon_for(catalog: Catalog) -> Lexicon:
+    return Lexicon(catalog)

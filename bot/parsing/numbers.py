@@ -1,0 +1,438 @@
+"""Numbers and money as Vietnamese chapter heads write them (pure, no I/O).
+
+Rules (see ../shared/spec/indicators.md):
+* a ``.`` or ``,`` followed by exactly three digits groups thousands (``12.500.000``,
+  ``1.200``); otherwise it is a decimal point (``2,5``, ``6,76``);
+* ``k``/``nghìn``/``ngàn`` x10^3, ``tr``/``triệu``/``củ`` x10^6, ``tỷ``/``tỉ`` x10^9;
+* digits right after a unit are decimals of that unit: ``10tr5`` = 10.5 triệu,
+  ``1 tỷ 2`` = 1.2 tỷ, ``2tr250`` = 2.25 triệu; ``rưỡi`` adds half a unit;
+  a smaller unit after a larger one adds up: ``1 tỷ 200 triệu``, ``3 triệu 500 nghìn đồng``;
+* number words: một … chín, mười, mươi, mốt, lăm/năm, tư, linh/lẻ, trăm, chục, nghìn,
+  triệu, tỷ, rưỡi (``hai mươi mốt``, ``một trăm linh năm``, ``mười nghìn tỷ``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from bot.parsing.text import Token, nfc, signature, tokenize
+
+K, TR, TY = 1_000, 1_000_000, 1_000_000_000
+
+# folded word -> multiplier; the canonical spellings decide which diacritics are allowed
+MONEY_UNITS: dict[str, int] = {
+    "k": K, "nghin": K, "ngan": K, "tr": TR, "trieu": TR, "cu": TR, "ty": TY, "ti": TY,
+}
+CURRENCY = {"d", "dong", "vnd", "vnđ"}
+_UNIT_SPELLING = {"cu": ("củ",), "ngan": ("ngàn", "ngàn"), "dong": ("đồng",),
+                  "ty": ("tỷ", "tỉ"), "ti": ("tỉ", "tỷ")}
+
+_DIGIT_WORDS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "khong": (0, ("không",)), "mot": (1, ("một", "mốt")), "hai": (2, ("hai",)),
+    "ba": (3, ("ba",)), "bon": (4, ("bốn",)), "tu": (4, ("tư",)), "nam": (5, ("năm",)),
+    "lam": (5, ("lăm",)), "sau": (6, ("sáu",)), "bay": (7, ("bảy", "bẩy")),
+    "tam": (8, ("tám",)), "chin": (9, ("chín",)),
+}
+_OTHER_WORDS: dict[str, tuple[str, ...]] = {
+    "muoi": ("mười", "mươi"), "tram": ("trăm",), "linh": ("linh",), "le": ("lẻ",),
+    "chuc": ("chục",), "nghin": ("nghìn",), "ngan": ("ngàn",), "trieu": ("triệu",),
+    "ty": ("tỷ", "tỉ"), "ti": ("tỉ", "tỷ"), "ruoi": ("rưỡi",),
+}
+NUMBER_WORDS = set(_DIGIT_WORDS) | set(_OTHER_WORDS)
+_WORD_SIGS: dict[str, frozenset[str]] = {
+    w: frozenset(signature(s) for s in spell)
+    for w, spell in [(w, v[1]) for w, v in _DIGIT_WORDS.items()] + list(_OTHER_WORDS.items())
+}
+_UNIT_SIGS = {w: frozenset(signature(s) for s in spell) for w, spell in _UNIT_SPELLING.items()}
+_MULTIPLIERS = ((TY, ("ty", "ti")), (TR, ("trieu",)), (K, ("nghin", "ngan")))
+
+
+def word_ok(tok: Token, accented: bool, table: dict[str, frozenset[str]] = _WORD_SIGS) -> bool:
+    """Does ``tok`` spell a number word (diacritics, when present, must agree)?"""
+    sigs = table.get(tok.f)
+    if sigs is None:
+        return False
+    if tok.sig in sigs:
+        return True
+    return tok.sig == "" and not accented
+
+
+def is_money_unit(tok: Token, accented: bool = False) -> bool:
+    if tok.kind != "w" or tok.f not in MONEY_UNITS:
+        return False
+    sigs = _UNIT_SIGS.get(tok.f)
+    if sigs is None or tok.f != "cu":
+        return True                     # tr, triêu (typo), k, nghìn ... after a number
+    return tok.sig in sigs or (tok.sig == "" and not accented)
+
+
+def is_currency(tok: Token) -> bool:
+    return tok.kind == "w" and tok.f in CURRENCY
+
+
+# --------------------------------------------------------------------------- literals
+def parse_literal(raw: str) -> Fraction | None:
+    """``12.500.000`` -> 12500000, ``2,5`` -> 5/2, ``1.234,5`` -> 2469/2; None if unreadable."""
+    if len(raw) > 24:                      # no report figure is that long (and int() has limits)
+        return None
+    if raw.isdigit():
+        return Fraction(int(raw))
+    seps = [ch for ch in raw if ch in ".,"]
+    parts = raw.replace(",", ".").split(".")
+    if not all(p.isdigit() for p in parts):
+        return None
+    if all(len(p) == 3 for p in parts[1:]) and len(set(seps)) == 1:
+        return Fraction(int("".join(parts)))
+    if len(parts) == 2:
+        return Fraction(int(parts[0] + parts[1]), 10 ** len(parts[1]))
+    # 1.234.567,5: groups then one decimal mark of the other kind
+    if (len(set(seps[:-1])) == 1 and seps[-1] != seps[0]
+            and all(len(p) == 3 for p in parts[1:-1])):
+        return Fraction(int("".join(parts[:-1]) + parts[-1]), 10 ** len(parts[-1]))
+    return None
+
+
+# --------------------------------------------------------------------------- number words
+def _eval_tens(ws: list[str]) -> int | None:
+    d = _DIGIT_WORDS
+    if not ws:
+        return None
+    if len(ws) == 1:
+        if ws[0] == "muoi":
+            return 10
+        if ws[0] in d and ws[0] not in ("lam", "tu"):
+            return d[ws[0]][0]
+        return None
+    if ws[0] == "muoi":
+        if len(ws) == 2 and ws[1] in d and ws[1] not in ("khong", "tu"):
+            return 10 + d[ws[1]][0]
+        return None
+    if ws[0] in d and ws[0] not in ("lam", "tu", "khong", "mot"):
+        t = d[ws[0]][0]
+        if ws[1] in ("muoi", "chuc"):
+            if len(ws) == 2:
+                return t * 10
+            if len(ws) == 3 and ws[2] in d and ws[2] != "khong":
+                return t * 10 + d[ws[2]][0]
+            return None
+        if len(ws) == 2 and ws[1] == "lam":   # hai lăm = 25
+            return t * 10 + 5
+    return None
+
+
+def _eval_small(ws: list[str]) -> int | None:
+    """0..999 in words."""
+    if "tram" in ws:
+        i = ws.index("tram")
+        left, rest = ws[:i], ws[i + 1:]
+        if not left:
+            h = 1
+        elif len(left) == 1 and left[0] in _DIGIT_WORDS and left[0] not in ("lam", "tu"):
+            h = _DIGIT_WORDS[left[0]][0]
+        else:
+            return None
+        if not rest:
+            return h * 100
+        if rest == ["ruoi"]:
+            return h * 100 + 50
+        if rest[0] in ("linh", "le"):
+            if len(rest) == 2 and rest[1] in _DIGIT_WORDS and rest[1] not in ("khong", "lam"):
+                return h * 100 + _DIGIT_WORDS[rest[1]][0]
+            return None
+        if len(rest) == 1 and rest[0] in _DIGIT_WORDS and rest[0] not in ("khong", "lam"):
+            return h * 100 + _DIGIT_WORDS[rest[0]][0] * 10   # một trăm hai = 120
+        t = _eval_tens(rest)
+        return None if t is None else h * 100 + t
+    if ws == ["khong"]:
+        return 0
+    return _eval_tens(ws)
+
+
+def eval_words(ws: list[str]) -> Fraction | None:
+    """Value of folded number words: ``["hai", "muoi", "mot"]`` -> 21."""
+    if not ws:
+        return None
+    for mult, names in _MULTIPLIERS:
+        idx = max((i for i, w in enumerate(ws) if w in names), default=-1)
+        if idx < 0:
+            continue
+        left, right = ws[:idx], ws[idx + 1:]
+        lv = eval_words(left) if left else Fraction(1)
+        if lv is None or lv == 0:
+            return None
+        if not right:
+            return lv * mult
+        if right == ["ruoi"]:
+            return lv * mult + Fraction(mult, 2)
+        if len(right) == 1 and right[0] in _DIGIT_WORDS and right[0] not in ("khong", "lam", "tu"):
+            return lv * mult + Fraction(_DIGIT_WORDS[right[0]][0] * mult, 10)   # ba triệu hai
+        rv = eval_words(right)
+        if rv is None or rv >= mult:
+            return None
+        return lv * mult + rv
+    if ws[-1] == "ruoi" or "ruoi" in ws:
+        return None
+    v = _eval_small(ws)
+    return None if v is None else Fraction(v)
+
+
+def _is_starter(tok: Token, accented: bool) -> bool:
+    return tok.kind == "w" and (tok.f in _DIGIT_WORDS or tok.f == "muoi") and tok.f not in ("lam", "le") \
+        and word_ok(tok, accented)
+
+
+def read_words(tokens: list[Token], i: int, accented: bool) -> tuple[Fraction, int] | None:
+    """Longest run of number words from ``tokens[i]`` that has a value."""
+    if i >= len(tokens) or not _is_starter(tokens[i], accented):
+        return None
+    j = i + 1
+    while j < len(tokens) and j - i < 40 and tokens[j].kind == "w" and word_ok(tokens[j], accented):
+        if tokens[j].f in _DIGIT_WORDS and tokens[j - 1].f in _DIGIT_WORDS and tokens[j].f != "lam":
+            break                       # "ba bốn" is two numbers (or none), never one
+        j += 1
+    for _ in range(8):
+        if j <= i:
+            break
+        v = eval_words([t.f for t in tokens[i:j]])
+        if v is not None:
+            return v, j
+        j -= 1
+    return None
+
+
+# --------------------------------------------------------------------------- amounts
+@dataclass(slots=True)
+class Amount:
+    value: Fraction
+    end: int            # index after the last token used
+    money: bool         # a money unit or currency was written (or words reached nghìn+ )
+    words: bool         # written in words
+    mult: int           # the largest money unit written (1 if none)
+    units: tuple        # folded unit words used, in order (``("tr",)``, ``("trieu", "dong")``)
+
+
+def _plain_digits(tok: Token) -> bool:
+    return tok.kind == "n" and tok.text.isdigit()
+
+
+def read_amount(tokens: list[Token], i: int, accented: bool,
+                stops_fraction: Callable[[list[Token], int], bool] | None = None) -> Amount | None:
+    """Read a number, with its money units, starting at ``tokens[i]``.
+
+    ``stops_fraction(tokens, j)`` says whether the token at ``j`` makes a preceding
+    digit a count rather than decimals of a unit (``5tr 3 suất`` vs ``10tr5``).
+    """
+    n = len(tokens)
+    tok = tokens[i]
+    words = False
+    if tok.kind == "n":
+        v = parse_literal(tok.text)
+        if v is None:
+            return None
+        j = i + 1
+        # 5 trăm, 3 chục (digits then a word multiplier below a thousand)
+        if j < n and tokens[j].kind == "w" and tokens[j].f in ("tram", "chuc") and word_ok(tokens[j], accented):
+            v *= 100 if tokens[j].f == "tram" else 10
+            j += 1
+    else:
+        got = read_words(tokens, i, accented)
+        if got is None:
+            return None
+        v, j = got
+        words = True
+    word_mult = 1
+    if words:
+        fs = [t.f for t in tokens[i:j]]
+        for mult, names in _MULTIPLIERS:
+            if any(w in names for w in fs):
+                word_mult = mult
+                break
+    used: list[str] = [t.f for t in tokens[i:j] if t.f in MONEY_UNITS] if words else []
+    total = Fraction(0)
+    unit = word_mult if words and word_mult > 1 else None
+    cur = v
+    if unit is not None:
+        total, cur = v, None
+    while True:
+        if cur is not None and j < n and is_money_unit(tokens[j], accented):
+            mult = MONEY_UNITS[tokens[j].f]
+            if unit is not None and mult >= unit:
+                break
+            total += cur * mult
+            unit = mult
+            used.append(tokens[j].f)
+            cur = None
+            j += 1
+            if j < n and tokens[j].kind == "w" and tokens[j].f == "ruoi" and word_ok(tokens[j], accented):
+                total += Fraction(mult, 2)
+                j += 1
+                break
+        if cur is not None:
+            break
+        # after a unit: a smaller unit group (1 tỷ 200 triệu), plain units before đồng, or decimals (10tr5)
+        if unit is None or j >= n or not _plain_digits(tokens[j]):
+            break
+        nxt = tokens[j + 1] if j + 1 < n else None
+        d = tokens[j].text
+        if nxt is not None and is_money_unit(nxt, accented) and MONEY_UNITS[nxt.f] < unit:
+            cur = Fraction(int(d))
+            j += 1
+            continue
+        if nxt is not None and is_currency(nxt) and int(d) < unit:
+            total += int(d)
+            j += 1
+            break   # the currency word is read below
+        if stops_fraction is not None and stops_fraction(tokens, j + 1):
+            break
+        if nxt is not None and nxt.kind == "p" and nxt.text in "%/" and not nxt.gap:
+            break
+        if len(d) > len(str(unit)) - 1:
+            break
+        total += Fraction(int(d) * unit, 10 ** len(d))
+        j += 1
+        break
+    money = unit is not None
+    if cur is not None:
+        total = cur
+    if j < n and is_currency(tokens[j]):
+        money = True
+        used.append(tokens[j].f)
+        j += 1
+    return Amount(total, j, money, words, unit or 1, tuple(used))
+
+
+def parse_money(text: str) -> int | None:
+    """``"12.500.000 đ"`` -> 12500000, ``"2,5tr"`` -> 2500000, ``"hai triệu rưỡi"`` -> 2500000.
+
+    Returns None when ``text`` is not one amount of money (or not a whole number of đồng).
+    """
+    tokens = [t for t in tokenize(nfc(text).strip())]
+    if not tokens:
+        return None
+    accented = any(t.sig for t in tokens if t.kind == "w")
+    amt = read_amount(tokens, 0, accented)
+    if amt is None or amt.end != len(tokens):
+        return None
+    if amt.value.denominator != 1 or amt.value < 0:
+        return None
+    return int(amt.value)
+
+
+# --------------------------------------------------------------------------- writing
+_D = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
+STYLES = ("plain", "dots", "commas", "d", "dong", "vnd", "k", "short", "spaced",
+          "decimal", "compound", "words", "words_folded")
+
+
+def _group(n: int, sep: str) -> str:
+    s = str(n)
+    head = len(s) % 3 or 3
+    return sep.join([s[:head]] + [s[k:k + 3] for k in range(head, len(s), 3)])
+
+
+def _read3(x: int, full: bool) -> list[str]:
+    h, t, u = x // 100, x // 10 % 10, x % 10
+    out: list[str] = []
+    if full or h:
+        out += [_D[h], "trăm"]
+    if t == 0:
+        if u:
+            out += (["linh"] if out else []) + [_D[u]]
+    elif t == 1:
+        out += ["mười"] + (["lăm"] if u == 5 else [_D[u]] if u else [])
+    else:
+        out += [_D[t], "mươi"] + (["mốt"] if u == 1 else ["lăm"] if u == 5 else [_D[u]] if u else [])
+    return out
+
+
+def _read(n: int) -> list[str]:
+    if n >= TY:
+        head, rest = divmod(n, TY)
+        return _read(head) + ["tỷ"] + _read_rest(rest, [(TR, "triệu"), (K, "nghìn"), (1, "")])
+    for unit, name in ((TR, "triệu"), (K, "nghìn")):
+        if n >= unit:
+            head, rest = divmod(n, unit)
+            lower = [(u, nm) for u, nm in ((TR, "triệu"), (K, "nghìn"), (1, "")) if u < unit]
+            return _read3(head, False) + [name] + _read_rest(rest, lower)
+    return _read3(n, False) if n else ["không"]
+
+
+def _read_rest(rest: int, groups) -> list[str]:
+    out: list[str] = []
+    for unit, name in groups:
+        g = rest // unit % 1000 if unit > 1 else rest % 1000
+        if g:
+            out += _read3(g, True) + ([name] if name else [])
+    return out
+
+
+def _short(n: int, spaced: bool) -> str:
+    for unit, sym, word in ((TY, "tỷ", "tỷ"), (TR, "tr", "triệu"), (K, "k", "nghìn")):
+        if n >= unit:
+            q, r = divmod(n, unit)
+            frac = str(r).rjust(len(str(unit)) - 1, "0").rstrip("0") if r else ""
+            if spaced:
+                return f"{q} {word}" + (f" {frac}" if frac else "")
+            return f"{q}{sym}{frac}"
+    return f"{n}đ" if not spaced else f"{n} đồng"
+
+
+def _decimal(n: int) -> str:
+    for unit, word in ((TY, "tỷ"), (TR, "triệu"), (K, "nghìn")):
+        if n >= unit:
+            q, r = divmod(n, unit)
+            frac = str(r).rjust(len(str(unit)) - 1, "0").rstrip("0") if r else ""
+            if len(frac) != 3:
+                return f"{q},{frac} {word}" if frac else f"{q} {word}"
+    return f"{_group(n, '.')} đồng"
+
+
+def _compound(n: int) -> str:
+    parts = []
+    ty, rest = divmod(n, TY)
+    if ty:
+        parts.append(f"{ty} tỷ")
+    for unit, word in ((TR, "triệu"), (K, "nghìn")):
+        g = rest // unit % 1000
+        if g:
+            parts.append(f"{g} {word}")
+    if rest % 1000 or not parts:
+        parts.append(str(rest % 1000))
+    return " ".join(parts) + " đồng"
+
+
+def format_vnd(n: int, style: str = "dots") -> str:
+    """Write ``n`` đồng in one of :data:`STYLES`; ``parse_money`` reads every one back."""
+    if not isinstance(n, int) or n < 0:
+        raise ValueError("format_vnd takes a non-negative int")
+    if style == "plain":
+        return str(n)
+    if style == "dots":
+        return _group(n, ".")
+    if style == "commas":
+        return _group(n, ",")
+    if style == "d":
+        return _group(n, ".") + "đ"
+    if style == "dong":
+        return _group(n, ".") + " đồng"
+    if style == "vnd":
+        return _group(n, ",") + " VND"
+    if style == "k":
+        return f"{n // K}k" if n and n % K == 0 else _group(n, ".") + "đ"
+    if style == "short":
+        return _short(n, False)
+    if style == "spaced":
+        return _short(n, True)
+    if style == "decimal":
+        return _decimal(n)
+    if style == "compound":
+        return _compound(n)
+    if style in ("words", "words_folded"):
+        text = " ".join(_read(n)) + " đồng"
+        if style == "words_folded":
+            from bot.parsing.text import fold
+            text = fold(text)
+        return text
+    raise ValueError(f"unknown style {style!r}; one of {', '.join(STYLES)}")
