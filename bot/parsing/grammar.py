@@ -26,6 +26,7 @@ from bot.parsing.text import Token, nfc, tokenize
 HARD_P = set(";.!?+•|…\u2022\u25cf\u27a2\u2192\u25ba")
 SOFT_P = set(",()[]{}\u201c\u201d\"")
 DASHES = set("-\u2013\u2014")
+_DATE_STARTS = {"sang", "chieu", "toi", "trua", "dem", "hom", "buoi", "ngay"}
 
 
 @dataclass(slots=True)
@@ -38,7 +39,9 @@ class Node:
     value: int = 0          # C, M
     unit: str | None = None  # C: unit kind
     unit_f: str = ""        # C: folded unit words
-    per_unit: bool = False  # M
+    per_unit: bool = False  # M (and C: "mỗi hộ 1 phần" counts per recipient)
+    per_kind: str | None = None  # M: the unit it is per ("portion", "house", ...)
+    poisoned: bool = False  # K: something said about it we could not read safely
     words: bool = False     # C written in words
     taken: bool = False
     # K: what it collected
@@ -95,7 +98,8 @@ class _Reader:
         i = 0
         while i < n:
             t = toks[i]
-            dm = match_date(toks, i, self.today, self.accented)
+            dm = match_date(toks, i, self.today, self.accented) if (
+                t.kind == "n" or t.kind == "w" and t.f in _DATE_STARTS) else None
             if dm is not None:
                 if self.date is None and dm.day is not None:
                     self.date = dm.day
@@ -217,20 +221,26 @@ class _Reader:
                 if kind == "house" and toks[end - 1].f == "nha" and lex.match_key(toks, end - 1, self.accented):
                     end -= 1                          # "2 căn nhà nhân đạo": the key keeps "nhà"
                     kind = "house"
-                return Node("C", i, end, value=value, unit=kind,
+                node = Node("C", i, end, value=value, unit=kind,
                             unit_f=" ".join(x.f for x in toks[j:end]), words=amt.words)
+                node.per_unit = self._count_per_unit(i)
+                return node
             if lex.block.match(toks, j):
                 return Node("X", i, j)
-        if amt.words and not (j < n and lex.match_key(toks, j, self.accented)):
+        if amt.words and not (j < n and lex.match_key(toks, j, self.accented)) and not (
+                len(self.nodes) >= 2 and self.nodes[-2].kind == "K" and self.nodes[-1].kind == "W"
+                and self.is_p(self.nodes[-1].start, ":=") and (j >= n or toks[j].kind != "w")):
             return None                                # "ba", "năm" alone are ordinary words
         if self.is_p(j, "%"):
             return Node("X", i, j + 1)
         # bare number after a money word: đồng
-        if value >= 10_000 and self._money_context(i):
+        if value >= 10_000 and self._money_context(i) or value >= 1000 and self._is_times(i - 1):
             node = Node("M", i, j, value=value)
             self._per_unit(node)
             return node
-        return Node("C", i, j, value=value, words=amt.words)
+        node = Node("C", i, j, value=value, words=amt.words)
+        node.per_unit = self._count_per_unit(i)
+        return node
 
     def _skip_back(self, i: int, table) -> int:
         """Index of the first token of a run of ``table`` phrases (and : =) ending before ``i``."""
@@ -268,9 +278,23 @@ class _Reader:
                 break
         return False
 
+    def _is_times(self, i: int) -> bool:
+        t = self.tok(i)
+        return t is not None and (t.kind == "p" and t.text in "x×*" or t.kind == "w" and t.f == "x" and t.gap)
+
     def _per_unit(self, node: Node) -> None:
         toks, n = self.toks, len(self.toks)
         j = node.end
+        # 20 suất x 300.000; 100k x 20 người (a total)
+        if self._is_times(node.start - 1):
+            node.per_unit = True
+            return
+        if self._is_times(j) and j + 1 < n and toks[j + 1].kind == "n" and toks[j + 1].text.isdigit():
+            end = j + 2
+            u = self.lex.units.match(toks, end) if end < n else None
+            node.value *= int(toks[j + 1].text)
+            node.end = u[1] if u is not None else end
+            return
         # 1tr/suất, 500K/SUẤT, 400.000 đồng/suất, 300k một suất, 200k mỗi phần
         if self.is_p(j, "/") and j + 1 < n:
             k = j + 1
@@ -279,6 +303,7 @@ class _Reader:
             u = self.lex.units.match(toks, k) if k < n else None
             if u is not None:
                 node.per_unit = True
+                node.per_kind = u[0]
                 node.end = u[1]
                 return
         if j < n and (toks[j].kind == "w" and (self._is_moi(toks[j]) or toks[j].f == "mot")
@@ -286,20 +311,34 @@ class _Reader:
             u = self.lex.units.match(toks, j + 1) if j + 1 < n else None
             if u is not None and u[0] in ("portion", "house", "household", "person", "student"):
                 node.per_unit = True
+                node.per_kind = u[0]
                 node.end = u[1]
                 return
-        # mỗi suất 300k, mỗi phần trị giá 400.000 đồng, mỗi căn 55tr
+        # mỗi suất 300k, mỗi phần trị giá 400.000 đồng, mỗi căn (hỗ trợ) 55tr
         k = self._skip_back(node.start, self.lex.money_leads)
         k = self._skip_back(k, self.lex.approx)
+        k = self._skip_back(k, self.lex.per_unit_verbs)
         for span in (3, 2, 1):
             s = k - span
-            if s - 1 >= 0 and self.lex.units.match(toks, s) is not None and self.lex.units.match(toks, s)[1] == k:
+            um = self.lex.units.match(toks, s) if s - 1 >= 0 else None
+            if um is not None and um[1] == k:
                 p = toks[s - 1]
                 if p.kind == "w" and self._is_moi(p):
                     node.per_unit = True
+                    node.per_kind = um[0]
                     return
         if k - 1 >= 0 and toks[k - 1].kind == "w" and self._is_moi(toks[k - 1]) and toks[k - 1].sig:
             node.per_unit = True
+
+    def _count_per_unit(self, i: int) -> bool:
+        """``mỗi hộ 1 phần quà``: a count per recipient, not a total."""
+        toks = self.toks
+        for span in (3, 2, 1):
+            s = i - span
+            um = self.lex.units.match(toks, s) if s - 1 >= 0 else None
+            if um is not None and um[1] == i and toks[s - 1].kind == "w" and self._is_moi(toks[s - 1]):
+                return True
+        return False
 
     def _is_moi(self, t: Token) -> bool:
         """mỗi (each), also written moi or Telex mooix; not mới (new)."""
@@ -450,6 +489,11 @@ class _Reader:
                 choice = (nk, nfit)
             elif pfit:
                 choice = (pk, pfit)
+            if c.per_unit:
+                target = choice[0] if choice is not None else self._nearest_key_before(idx, limit=14)
+                if target is not None:
+                    target.poisoned = True
+                continue
             if choice is not None and self._give_count(choice[0], c, choice[1]):
                 continue
             if c.unit is None:
@@ -514,25 +558,32 @@ class _Reader:
                 k -= 1
             if key is not None and not self._takes_value(key):
                 key = None
-            # 2. the key after it in its chunk ("5tr ủng hộ quỹ")
-            if key is None:
+            # 2. the key after it in its chunk ("5tr ủng hộ quỹ"), not past a count
+            if key is None and not m.per_unit:
                 k = idx + 1
-                while k < len(nodes) and nodes[k].kind not in ("S", "H", "M"):
+                while k < len(nodes) and nodes[k].kind not in ("S", "H", "M", "C"):
                     if nodes[k].kind == "K":
                         if self._takes_value(nodes[k]):
                             key = nodes[k]
                         break
                     k += 1
-            # 3. the nearest key earlier in the sentence
+            # 3. the nearest key earlier in the sentence (a per-unit value may look one sentence back)
             if key is None:
                 k = idx - 1
-                while k >= 0 and nodes[k].kind != "H":
+                hard = 0
+                while k >= 0:
+                    if nodes[k].kind == "H":
+                        hard += 1
+                        if not m.per_unit or hard > 1 or m.per_kind is None:
+                            break
                     if nodes[k].kind == "K":
-                        if self._takes_value(nodes[k]):
+                        if self._takes_value(nodes[k]) and (hard == 0 or self._per_fits(nodes[k], m)):
                             key = nodes[k]
                         break
                     k -= 1
             if key is None:
+                continue
+            if m.per_unit and m.per_kind is not None and not self._per_fits(key, m):
                 continue
             if m.per_unit:
                 if key.each is None:
@@ -544,13 +595,25 @@ class _Reader:
                 m.taken = True
                 key.parts.append(m)
 
+    def _per_fits(self, key: Node, m: Node) -> bool:
+        kind = m.per_kind
+        if kind is None:
+            return True
+        if self._ind(key.code) is not None and not self._ind(key.code).has_quantity:
+            return False
+        return kind in self.lex.direct[key.code] or kind in self.lex.recipient[key.code]
+
     def _takes_value(self, key: Node) -> bool:
         ind = self._ind(key.code)
         return ind is not None and ind.has_value
 
     # ------------------------------------------------------------------ pass 3: items
     def items(self) -> list[Item]:
-        keys = [nd for nd in self.nodes if nd.kind == "K" and nd.parts]
+        keys = [nd for nd in self.nodes if nd.kind == "K" and nd.parts and not nd.poisoned]
+        for nd in self.nodes:
+            if nd.kind == "K" and nd.poisoned:
+                for p in nd.parts:
+                    p.taken = False
         # one thing said twice in a sentence: "kết nạp 12 hội viên mới" is one item
         merged: list[Node] = []
         for key in keys:

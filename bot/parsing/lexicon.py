@@ -66,6 +66,7 @@ FILLER = ("tham", "gia", "được", "dc", "đc", "đã", "đăng", "ký", "kí"
 MONEY_LEADS = ("trị giá", "tri giá", "giá trị", "tổng trị giá", "kinh phí", "tổng kinh phí",
                "số tiền", "tiền", "tổng số tiền", "thành tiền", "giá", "tổng giá trị")
 PER_UNIT = ("mỗi",)
+PER_UNIT_VERBS = ("hỗ trợ", "được", "là", "khoảng", "tặng", "trao", "gồm", "có")
 HOUSE_VERBS = ("xây", "xây dựng", "xây mới", "sửa", "sửa chữa", "bàn giao", "khởi công", "hoàn thành",
                "hỗ trợ", "cất", "dựng", "làm", "trao", "tặng", "khánh thành", "trao tặng", "xd")
 EXISTENTIAL = ("có", "còn", "gồm", "với", "của", "trong", "trên tổng", "tổng số")
@@ -204,6 +205,7 @@ class Lexicon:
         self.house_verbs = PhraseTable({w: True for w in HOUSE_VERBS})
         self.existential = PhraseTable({w: True for w in EXISTENTIAL})
         self.per_unit_sig = signature("mỗi")
+        self.per_unit_verbs = PhraseTable({w: True for w in PER_UNIT_VERBS})
 
     def indicator(self, code: str) -> Indicator:
         return self.catalog.get(code)
@@ -220,6 +222,12 @@ class Lexicon:
         t = tokens[i]
         if t.kind != "w":
             return None
+        if t.f not in self.aliases:
+            if t.sig:
+                return None
+            tel = untelex(t.f)
+            if tel is None or tel[0] not in self.aliases:
+                return None
         best: KeyMatch | None = None
         for f0, sig0 in self._forms(t):
             for alias in self.aliases.get(f0, ()):
@@ -286,6 +294,21 @@ class Lexicon:
         return False
 
 
-@lru_cache(maxsize=64)
+_LEXICONS: dict[int, tuple[Catalog, Lexicon]] = {}
+
+
 def lexicon_for(catalog: Catalog) -> Lexicon:
+    """The compiled lexicon of ``catalog`` (cached by identity, then by value)."""
+    hit = _LEXICONS.get(id(catalog))
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    lex = _lexicon_by_value(catalog)
+    if len(_LEXICONS) > 256:
+        _LEXICONS.clear()
+    _LEXICONS[id(catalog)] = (catalog, lex)
+    return lex
+
+
+@lru_cache(maxsize=64)
+def _lexicon_by_value(catalog: Catalog) -> Lexicon:
     return Lexicon(catalog)

@@ -53,7 +53,23 @@ _DOUBLE_KEYS = (("dd", "d", STROKE), ("aa", "a", CIRCUMFLEX), ("ee", "e", CIRCUM
 _VOWELS = set("aeiouy")
 
 
+_TELEX_CACHE: dict[str, tuple[str, str] | None] = {}
+
+
 def untelex(folded: str) -> tuple[str, str] | None:
+    """Cached :func:`_untelex`."""
+    try:
+        return _TELEX_CACHE[folded]
+    except KeyError:
+        pass
+    got = _untelex(folded)
+    if len(_TELEX_CACHE) > 50_000:
+        _TELEX_CACHE.clear()
+    _TELEX_CACHE[folded] = got
+    return got
+
+
+def _untelex(folded: str) -> tuple[str, str] | None:
     """``quaf`` -> (``qua``, grave); ``suaats`` -> (``suat``, circumflex+acute); else None.
 
     Only undoes what a Telex keyboard leaves behind when the writer types too fast:
@@ -94,43 +110,50 @@ class Token:
 
 
 # digits with inner . or , groups | a run of letters (and marks) | a newline | any other symbol
-_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|\n|[^\s]", re.UNICODE)
-_WORD_CACHE: dict[str, tuple[str, str]] = {}
+_TOKEN_RE = re.compile(r"(\d+(?:[.,]\d+)*)|([^\W\d_]+)|(\n)|([^\s])", re.UNICODE)
+_WORD_CACHE: dict[str, tuple[str, str, bool, bool] | None] = {}
 
 
-def _word_info(word: str) -> tuple[str, str]:
-    info = _WORD_CACHE.get(word)
-    if info is None:
-        info = (fold(word), signature(word))
-        if len(_WORD_CACHE) > 50_000:
-            _WORD_CACHE.clear()
-        _WORD_CACHE[word] = info
+def _word_info(word: str) -> tuple[str, str, bool, bool] | None:
+    """(folded, signature, upper, allcaps) of a word, or None if it folds to no letters."""
+    try:
+        return _WORD_CACHE[word]
+    except KeyError:
+        pass
+    f = fold(word)
+    if not f.isalpha():
+        info = None
+    else:
+        up = word[0].isupper()
+        info = (f, signature(word), up, up and len(word) > 1 and word.isupper())
+    if len(_WORD_CACHE) > 50_000:
+        _WORD_CACHE.clear()
+    _WORD_CACHE[word] = info
     return info
 
 
 def tokenize(text: str) -> list[Token]:
     """Cut NFC ``text`` into tokens (one linear pass)."""
     tokens: list[Token] = []
+    append = tokens.append
     last_end = 0
     for m in _TOKEN_RE.finditer(text):
         s, e = m.span()
         raw = m.group()
         gap = s == 0 or s > last_end
         last_end = e
-        c = raw[0]
-        if c.isdigit() and raw.isascii():
-            tokens.append(Token("n", s, e, raw, raw, "", gap, False, False))
-        elif c == "\n":
-            tokens.append(Token("nl", s, e, raw, raw, "", gap, False, False))
-        elif c.isalpha() or unicodedata.category(c) == "Mn":
-            f, sig = _word_info(raw)
-            if not f.isalpha():  # stray marks or letters that fold to nothing usable
-                tokens.append(Token("p", s, e, raw, raw, "", gap, False, False))
+        g = m.lastindex
+        if g == 2:
+            info = _word_info(raw)
+            if info is not None:
+                append(Token("w", s, e, raw, info[0], info[1], gap, info[2], info[3]))
                 continue
-            up = raw[0].isupper()
-            tokens.append(Token("w", s, e, raw, f, sig, gap, up, up and len(raw) > 1 and raw.isupper()))
-        elif c.isdigit():  # non-ASCII digits: keep them as symbols, never as figures
-            tokens.append(Token("p", s, e, raw, raw, "", gap, False, False))
-        else:
-            tokens.append(Token("p", s, e, raw, raw, "", gap, False, False))
+        elif g == 1 and raw.isascii():
+            append(Token("n", s, e, raw, raw, "", gap, False, False))
+            continue
+        elif g == 3:
+            append(Token("nl", s, e, raw, raw, "", gap, False, False))
+            continue
+        # other symbols, stray marks, non-ASCII digits: never figures
+        append(Token("p", s, e, raw, raw, "", gap, False, False))
     return tokens
