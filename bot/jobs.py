@@ -55,6 +55,7 @@ def _handle(session, settings, conn, event, payload) -> str:
     if row.handled_at is None:
         ctx = Ctx(session=session, settings=settings, redis=conn, now=now, event_id=row.id)
         replies = _answer(event, ctx)
+        replies = _throttle(ctx, event, replies)
         for i, reply in enumerate(replies):
             text = render(reply.template, **reply.context)
             to = reply.to or (event.chat_id or event.sender_id if isinstance(event, events.Message) else event.sender_id)
@@ -92,6 +93,28 @@ def _answer(event, ctx: Ctx):
         if event.followed:
             _touch(ctx, event)
             return [Reply("welcome", {"oa_name": "Chi hội Bot", "registered": bool(ctx.memberships)}, quote=False)]
+    return []
+
+
+def _throttle(ctx: Ctx, event, replies: list) -> list:
+    """Past the per-minute limit, a person gets one notice and then no replies (never lost reports).
+
+    Counted per person in Redis; the webhook is never throttled, so Zalo's deliveries never fail.
+    """
+    sender = getattr(event, "sender_id", None)
+    if not replies or not sender:
+        return replies
+    key = f"chb:rate:{event.channel}:{sender}:{int(ctx.now.timestamp()) // 60}"
+    pipe = ctx.redis.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, 120)
+    count = pipe.execute()[0]
+    limit = ctx.settings.reply_limit_per_minute
+    if count <= limit:
+        return replies
+    if count == limit + 1:
+        log.warning("replies.throttled", extra={"channel": event.channel})
+        return [Reply("throttled", {"limit": limit})]
     return []
 
 
