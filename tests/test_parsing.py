@@ -106,3 +106,71 @@ def test_unparsed_keeps_figures_not_understood():
     assert [i.indicator for i in res.items] == ["blood_units"]
     assert "3tr" in res.unparsed
     assert parse_report("Cảm ơn chị nhiều ạ", SENT).unparsed == ()
+
+
+G, B, NM, V, F, S, FA, H = ("gifts", "blood_units", "new_members", "volunteers", "funds_raised",
+                            "scholarships", "first_aid_trainees", "houses")
+OWN = [
+    # number words, colloquial money
+    ("Hôm nay chi hội trao mười lăm suất quà cho các hộ khó khăn", [(G, 15, None)]),
+    ("hai mươi mốt đơn vị máu", [(B, 21, None)]),
+    ("tiếp nhận một trăm linh năm đơn vị máu", [(B, 105, None)]),
+    ("kết nạp mười hai hội viên mới", [(NM, 12, None)]),
+    ("TNV MỚI: MƯỜI", [(V, 10, None)]),
+    ("quyên góp được 2 triệu rưỡi", [(F, None, 2_500_000)]),
+    ("ủng hộ 1 củ", [(F, None, 1_000_000)]),
+    ("ủng hộ hai trăm nghìn đồng", [(F, None, 200_000)]),
+    ("ủng hộ 1 triệu 2", [(F, None, 1_200_000)]),
+    ("van dong 3 trieu 200 nghin", [(F, None, 3_200_000)]),
+    ("quỹ khuyến học 1tr500", [(F, None, 1_500_000)]),
+    ("Chi hội CTĐ xã Điện Phước vận động được 1.909.927.135 đồng", [(F, None, 1_909_927_135)]),
+    ("1tr2 ung ho", [(F, None, 1_200_000)]),
+    # per-unit values
+    ("trao 10 suất quà, mỗi suất 1tr2", [(G, 10, 12_000_000)]),
+    ("Chi hội trao 10 suất quà x 500k", [(G, 10, 5_000_000)]),
+    ("ung ho 100k x 20 nguoi", [(F, None, 2_000_000)]),
+    ("trao quà tết cho 30 hộ, mỗi hộ 500 nghìn", [(G, 30, 15_000_000)]),
+    ("Trao 5 suất học bổng, mỗi suất 1 triệu đồng và 20 suất quà, mỗi suất 200 nghìn đồng",
+     [(S, 5, 5_000_000), (G, 20, 4_000_000)]),
+    ("Hoàn thành 2 căn nhà nhân đạo; mỗi căn hỗ trợ 40 triệu", [(H, 2, 80_000_000)]),
+    ("đã trao mười suất quà, mỗi suất ba trăm nghìn", [(G, 10, 3_000_000)]),
+    # styles
+    ("QUA 20 TRI GIA 10TR MAU 8 HV MOI 5", [(G, 20, 10_000_000), (B, 8, None), (NM, 5, None)]),
+    ("quà: 20 suất; máu: 8 đv; quỹ: 5.000.000đ", [(G, 20, None), (B, 8, None), (F, None, 5_000_000)]),
+    ("tang quaf 10 suaats", [(G, 10, None)]),
+    ("hieens mauf 10 dv", [(B, 10, None)]),
+    ("trao 10 xuat qua", [(G, 10, None)]),
+    ("ket nap 15hv moi", [(NM, 15, None)]),
+    ("8 đv", [(B, 8, None)]),
+    ("máu 10 đơn vị\ntnv mới 3 bạn", [(B, 10, None), (V, 3, None)]),
+    ("20 suất quà và 10 suất học bổng", [(G, 20, None), (S, 10, None)]),
+    # names and non-quantities
+    ("Chi hội Nông Sơn 2: quà 12, máu 5", [(G, 12, None), (B, 5, None)]),
+    ("THÔN NHỊ DINH 1: HIẾN MÁU 20 ĐV", [(B, 20, None)]),
+    ("Chi hội trường Tiểu học số 1 ủng hộ 1.200.000đ", [(F, None, 1_200_000)]),
+    ("Covid-19: ủng hộ 2tr", [(F, None, 2_000_000)]),
+    ("hiến máu đợt 2 được 45 đơn vị", [(B, 45, None)]),
+    ("Kết nạp 3 hội viên mới, nâng tổng số hội viên lên 120 người", [(NM, 3, None)]),
+    ("Kết nạp 5 hội viên, hiện chi hội có 85 hội viên", [(NM, 5, None)]),
+    ("tập huấn sơ cấp cứu 2 buổi cho 40 đoàn viên", [(FA, 40, None)]),
+    ("Hiến máu: 30 người tham gia, thu được 28 đơn vị", [(B, 28, None)]),
+    # nothing to report, or nothing safe to report
+    ("Bà Lan qua đời hôm qua, hưởng thọ 85 tuổi", []),
+    ("Mọi người gửi số liệu mau lên nhé, hôm nay mới có 3 chi hội báo cáo", []),
+    ("ủng hộ 7 tấn gạo cho bà con vùng lũ", []),
+    ("hôm nay em đi hiến máu lần thứ 10", []),
+    ("ok chị, 10h sáng mai em lên xã nộp 3 bản báo cáo", []),
+    ("sđt: 0905 123 456", []),
+    ("hiến máu 1,5 đơn vị", []),
+    ("Tuần sau chi hội sẽ trao 30 suất quà cho hộ nghèo", []),
+    ("Năm nay chi hội đặt chỉ tiêu 50 đơn vị máu", []),
+    ("Chị ơi em báo cáo quà 20 suất được chưa ạ?", []),
+    ("Trao 20 suất quà, trong đó 10 suất trị giá 500k và 10 suất trị giá 300k", []),
+    ("tặng 10 hộ nghèo mỗi hộ 1 phần quà trị giá 500k", []),
+    ("hỗ trợ 5 triệu cho gia đình bà Hoa", []),
+]
+
+
+@pytest.mark.parametrize("text,expect", OWN)
+def test_own_cases(text, expect):
+    assert items(text) == expect

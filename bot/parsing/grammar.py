@@ -594,6 +594,8 @@ class _Reader:
                 key.total = m.value
                 m.taken = True
                 key.parts.append(m)
+            elif key.total != m.value:
+                key.poisoned = True          # two different totals: we cannot tell which is meant
 
     def _per_fits(self, key: Node, m: Node) -> bool:
         kind = m.per_kind
@@ -609,6 +611,7 @@ class _Reader:
 
     # ------------------------------------------------------------------ pass 3: items
     def items(self) -> list[Item]:
+        self._mark_plans_and_questions()
         keys = [nd for nd in self.nodes if nd.kind == "K" and nd.parts and not nd.poisoned]
         for nd in self.nodes:
             if nd.kind == "K" and nd.poisoned:
@@ -653,6 +656,30 @@ class _Reader:
                             (s, e), self.text[s:e]))
         out.sort(key=lambda it: it.span[0])
         return [it for it in out if it.quantity is not None or it.value_vnd is not None]
+
+    def _mark_plans_and_questions(self) -> None:
+        """Keys in a question, or after a plan word (sẽ, dự kiến, chỉ tiêu …) report nothing."""
+        clause: list[Node] = []
+        for nd in self.nodes + [Node("H", len(self.toks), len(self.toks))]:
+            if nd.kind != "H":
+                clause.append(nd)
+                continue
+            end_tok = self.tok(nd.start)
+            question = end_tok is not None and end_tok.text == "?"
+            planned = False
+            for c in clause:
+                if c.kind == "W" and self.toks[c.start].kind == "w":
+                    pm = self.lex.plan.match(self.toks, c.start)
+                    if pm is not None:
+                        nxt = self.tok(pm[1])
+                        doc = self.toks[c.start].f == "ke" and nxt is not None and (nxt.f == "so" or nxt.kind == "n")
+                        if not doc:
+                            planned = True
+                    elif self.lex.done.match(self.toks, c.start):
+                        planned = False
+                if c.kind == "K" and (planned or question):
+                    c.poisoned = True
+            clause = []
 
     def _hard_between(self, a: Node, b: Node) -> bool:
         lo, hi = min(a.end, b.end), max(a.start, b.start)

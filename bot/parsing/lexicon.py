@@ -66,6 +66,11 @@ FILLER = ("tham", "gia", "được", "dc", "đc", "đã", "đăng", "ký", "kí"
 MONEY_LEADS = ("trị giá", "tri giá", "giá trị", "tổng trị giá", "kinh phí", "tổng kinh phí",
                "số tiền", "tiền", "tổng số tiền", "thành tiền", "giá", "tổng giá trị")
 PER_UNIT = ("mỗi",)
+# a clause that plans or sets targets reports nothing done: "tháng sau sẽ trao 20 suất quà"
+PLAN_WORDS = ("sẽ", "sắp", "dự kiến", "đặt chỉ tiêu", "giao chỉ tiêu", "chỉ tiêu năm", "chỉ tiêu là",
+              "chỉ tiêu giao", "kế hoạch", "chuẩn bị", "ngày mai", "tuần sau",
+              "tháng sau", "năm sau", "tuần tới", "tháng tới", "năm tới", "dự định", "phấn đấu", "đăng ký chỉ tiêu")
+DONE_WORDS = ("đã", "được", "rồi", "xong")
 PER_UNIT_VERBS = ("hỗ trợ", "được", "là", "khoảng", "tặng", "trao", "gồm", "có")
 HOUSE_VERBS = ("xây", "xây dựng", "xây mới", "sửa", "sửa chữa", "bàn giao", "khởi công", "hoàn thành",
                "hỗ trợ", "cất", "dựng", "làm", "trao", "tặng", "khánh thành", "trao tặng", "xd")
@@ -205,6 +210,8 @@ class Lexicon:
         self.house_verbs = PhraseTable({w: True for w in HOUSE_VERBS})
         self.existential = PhraseTable({w: True for w in EXISTENTIAL})
         self.per_unit_sig = signature("mỗi")
+        self.plan = PhraseTable({w: True for w in PLAN_WORDS})
+        self.done = PhraseTable({w: True for w in DONE_WORDS})
         self.per_unit_verbs = PhraseTable({w: True for w in PER_UNIT_VERBS})
 
     def indicator(self, code: str) -> Indicator:
