@@ -7,6 +7,7 @@ session alive between jobs instead of paying a fork per job (see bench/ for the 
 
 from __future__ import annotations
 
+import argparse
 import logging
 
 from rq import Queue, SimpleWorker, Worker
@@ -24,11 +25,17 @@ def build_worker(settings: Settings, *, name: str | None = None, worker_class=No
     return cls(queues, connection=conn, name=name)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Chi hội Bot worker (RQ, with its scheduler).")
+    parser.add_argument("--burst", action="store_true", help="run the queued jobs, then exit (no cron)")
+    args = parser.parse_args(argv)
     settings = Settings.from_env()
     setup_logging(settings.log_level)
     logging.getLogger("rq.worker").setLevel(logging.WARNING)
     worker = build_worker(settings)
+    if args.burst:
+        worker.work(burst=True, with_scheduler=True, logging_level=settings.log_level)
+        return
     from bot.schedule import start_cron
 
     cron = start_cron(settings)
