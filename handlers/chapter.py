@@ -64,7 +64,7 @@ def handle(message: Message, ctx: Ctx, args: str):
         return Reply("chapter_choices", {"query": "", "chapters": chapters})
     found = find_chapters(args, chapters)
     if len(found) != 1:
-        return Reply("chapter_choices", {"query": args, "chapters": found or chapters, "none": not found})
+        return Reply("chapter_choices", {"query": args, "chapters": found or chapters, "not_found": not found})
     chapter = found[0]
     view = chapter_view(ctx, chapter, ctx.local_today(chapter.org.timezone))
     return Reply("chapter", view)

@@ -42,7 +42,7 @@ def invite(message: Message, ctx: Ctx, args: str):
     chapters = [c for org in orgs for c in stats.chapters(ctx.session, org.id)]
     found = find_chapters(args, chapters) if args.strip() else []
     if len(found) != 1:
-        return Reply("invite_which", {"query": args.strip(), "chapters": found or chapters, "none": not found})
+        return Reply("invite_which", {"query": args.strip(), "chapters": found or chapters, "not_found": not found})
     chapter = found[0]
     while True:  # a clash among 31^6 codes is rare; the unique index is the judge
         code = new_code()
