@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import click
+from flask.cli import with_appcontext
 from redis.exceptions import LockError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
@@ -359,6 +360,7 @@ def _run_reminders(session, settings, conn, org, day, now) -> str:
 # -- flask digest --------------------------------------------------------------------------------
 
 @click.command("digest")
+@with_appcontext
 @click.option("--org", "org_code", required=True, help="the organization's code")
 @click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="the local day, YYYY-MM-DD")

@@ -146,3 +146,35 @@ def test_any_digest_renders_and_splits_within_zalo_limits(today, month, n, names
     assert text_.startswith("📋 Hội Chữ thập đỏ xã Điện Phước: tổng hợp ngày 21/11/2026")
     for part in split_message(text_):
         assert len(part) <= 2000
+
+
+def test_flask_digest_command_prints_and_sends_once(app, settings, org, zalo):
+    from tests.digest_helpers import COMMITTEE, sent, set_inbound, sim_users
+
+    seed_month(settings.database_url, org, 2026, 11)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["digest", "--org", org, "--date", "2026-11-21"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("📋 Hội Chữ thập đỏ xã Điện Phước: tổng hợp ngày 21/11/2026")
+    assert sent(zalo) == []
+
+    set_inbound(settings.database_url, COMMITTEE, datetime.now(UTC))
+    sim_users(zalo, COMMITTEE)
+    for _ in range(2):  # the second --send finds the day's digest done
+        result = runner.invoke(args=["digest", "--org", org, "--date", "2026-11-21", "--send"])
+        assert result.exit_code == 0, result.output
+    assert "already sent" in result.output
+    for uid in COMMITTEE:
+        assert sum((m.get("text") or "").startswith("📋") for m in sent(zalo, user_id=uid)) == 1
+
+    result = runner.invoke(args=["digest", "--org", "nope", "--date", "2026-11-21"])
+    assert result.exit_code != 0 and "unknown organization" in result.output
+
+
+def test_chart_is_a_small_png(settings, org):
+    from bot.chart import chart_png
+
+    seed_month(settings.database_url, org, 2026, 11)
+    facts, _ = _facts(settings.database_url, org)
+    png = chart_png(facts, "Hội Chữ thập đỏ xã Điện Phước: tháng 11/2026")
+    assert png is not None and png.startswith(b"\x89PNG") and len(png) <= 1024 * 1024
