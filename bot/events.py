@@ -82,8 +82,8 @@ Event = Message | Follow | Receipt | Unknown
 def _id(value) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, int):  # ids are stored in 64-character columns
+        return str(value) if -(10**63) < value < 10**64 else None
     if isinstance(value, str) and 0 < len(value) <= 64:
         return value
     return None
@@ -129,7 +129,7 @@ def parse_event(payload) -> Event:
         text = message.get("text") if isinstance(message.get("text"), str) else ""
         attachments = tuple(
             str(a.get("type"))
-            for a in message.get("attachments") or ()
+            for a in (message.get("attachments") if isinstance(message.get("attachments"), list) else ())
             if isinstance(a, dict) and isinstance(a.get("type"), str)
         )
         return Message(OA, name, msg_id, sender_id, msg_id, text, sent_at, None, attachments)
