@@ -397,3 +397,15 @@ def test_deliver_follow_and_duplicate(sim, receiver):
     assert dup["statuses"] == [200, 200]
     assert receiver.requests[1][1] == receiver.requests[2][1]
     assert json.loads(receiver.requests[0][1])["follower"] == {"id": "u2"}
+
+
+def test_ids_stay_unique_across_resets(sim, receiver):
+    """Apps keep dedup marks longer than a test: a reset must never reissue a msg_id."""
+    sim.post("/__fake/config", {"webhook_url": receiver.url})
+    first = sim.post("/__fake/deliver", {"user_id": "u1", "text": "x"})["msg_id"]
+    for _ in range(257):  # more than any small generation counter could hold
+        sim.post("/__fake/reset")
+    sim.post("/__fake/config", {"webhook_url": receiver.url})
+    second = sim.post("/__fake/deliver", {"user_id": "u1", "text": "x"})["msg_id"]
+    assert first != second and int(second, 16) > int(first, 16)
+    assert len(first) == len(second) == 20

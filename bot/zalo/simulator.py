@@ -81,15 +81,15 @@ class _State:
         self.config = config
         self.lock = threading.RLock()
         self.updates_ready = threading.Condition(self.lock)
-        self.generation = 0
         self.epoch = config.id_epoch if config.id_epoch is not None else int(time.time())
+        # Never reset: ids stay unique for the server's life, across /__fake/reset, so an app
+        # whose dedup marks outlive a reset never mistakes a new msg_id for a redelivery.
+        self.seq = 0
         self.reset()
 
     def reset(self) -> None:
         with self.lock:
-            self.generation += 1
             self.offset = 0.0
-            self.seq = 0
             self.access = {}  # token -> issued (fake seconds)
             self.refresh = {self.config.initial_refresh_token: self.now()}
             self.codes = {}  # auth code -> issued
@@ -119,7 +119,7 @@ class _State:
     def new_id(self) -> str:
         with self.lock:
             self.seq += 1
-            return f"{self.epoch & 0xFFFFFFFF:08x}{self.generation & 0xFF:02x}{self.seq:010x}"
+            return f"{self.epoch & 0xFFFFFFFF:08x}{self.seq:012x}"
 
     def new_token(self, kind: str) -> str:
         return f"sim-{kind}-{self.new_id()}"
