@@ -59,6 +59,7 @@ def main() -> int:
     settings = Settings.from_env()
     setup_logging(settings.log_level)
     env = dict(os.environ)
+    env.setdefault("PUBLIC_URL", f"http://127.0.0.1:{settings.port}")  # export links in chat
     children: list[subprocess.Popen] = []
     redis_server = simulator = None
     stopping = False
