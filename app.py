@@ -19,10 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key
 
     from bot import cli, exports, health, pages, webhook
-    from bot.redis_server import connect, resolve_redis_url
 
-    app.extensions["redis_url"] = resolve_redis_url(settings)
-    app.extensions["redis"] = connect(app.extensions["redis_url"])
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from bot.db import get_engine
+from bot.redis_server import app_redis
 
 bp = Blueprint("health", __name__)
 
@@ -13,7 +14,7 @@ def healthz():
     settings = current_app.config["SETTINGS"]
     checks = {}
     try:
-        checks["redis"] = bool(current_app.extensions["redis"].ping())
+        checks["redis"] = bool(app_redis(current_app).ping())
     except Exception:  # any failure means "not healthy", whatever the driver raises
         checks["redis"] = False
     try:

@@ -44,4 +44,5 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # urllib3 logs full URLs; ours carry no tokens, but keep it quiet anyway.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     _configured = True

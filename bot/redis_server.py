@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import logging
-import os
 import signal
 import subprocess
 import time
@@ -138,5 +137,11 @@ def stop_owned() -> None:
         _owned.stop()
 
 
-if os.name != "posix":  # pragma: no cover - RQ's forking worker needs POSIX anyway
-    raise ImportError("the embedded Redis needs a POSIX system")
+
+
+def app_redis(app) -> redis.Redis:
+    """The web app's Redis connection, made on first use (CLI commands that need none start none)."""
+    conn = app.extensions.get("redis")
+    if conn is None:
+        conn = app.extensions["redis"] = connect(resolve_redis_url(app.config["SETTINGS"]))
+    return conn

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot import events
 from bot.queue import Busy, enqueue_event
+from bot.redis_server import app_redis
 from bot.signature import verify_signature
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def _decode(raw: bytes):
 
 
 def _queue(channel: str, event, payload: dict) -> tuple[Response, int]:
-    conn = current_app.extensions["redis"]
+    conn = app_redis(current_app)
     try:
         fresh = enqueue_event(conn, channel, event.event_key, payload)
     except Busy:
