@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import stats
 from bot.context import Ctx
 from bot.events import Message
-from bot.periods import this_month
+from bot.periods import parse_period, this_month
 from handlers import ANYONE, Reply, command
 from handlers.committee import committee_orgs, period_or_reply
 
@@ -27,7 +27,7 @@ def handle(message: Message, ctx: Ctx, args: str):
                 "totals",
                 {
                     "org": org,
-                    "asked": args.strip(),
+                    "asked": _writable(period, args, ctx.local_today(org.timezone)),
                     "period": period,
                     "items": stats.total_views(found, catalog),
                     "reported": len(stats.reporting_chapter_ids(ctx.session, org.id, period.start, period.end)),
@@ -36,3 +36,10 @@ def handle(message: Message, ctx: Ctx, args: str):
             )
         )
     return replies
+
+
+def _writable(period, args: str, today) -> str:
+    """How to name this period in a suggested command: its accented label when that reads back."""
+    if parse_period(period.label, today) == period:
+        return period.label
+    return args.strip()
