@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The multi-host test (network namespaces, root) runs in its own CI lane: `-m netns`.
+PYTEST_ARGS ?= -m "not netns"
 
 .PHONY: run test test-pg test-fault bench deps deps-test clean
 
