@@ -1,9 +1,9 @@
 """Putting accepted events on the RQ queue exactly once, with a Redis dedup mark.
 
-The mark is ``pending`` while we enqueue and ``queued`` once the job is in Redis: a redelivery
-that finds ``queued`` is a duplicate (200, no job); one that finds ``pending`` is answered 503 so
-Zalo tries again (the first request may have died before enqueueing). The database's unique key
-on the event is the second guard, for redeliveries after the mark has expired.
+The ``queued`` mark and the job are written by one atomic Lua script: a redelivery that finds
+``queued`` is a duplicate (200, no job); a ``pending`` mark (left by releases that wrote the mark
+and the job separately) is answered 503 so Zalo tries again. The database's unique key on the
+event is the second guard, for redeliveries after the mark has expired.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def enqueue_event(conn: redis.Redis, channel: str, event_key: str, payload: dict
         args=(channel, json.dumps(payload, ensure_ascii=False)),
         job_id=job_id_for(channel, event_key),
         retry=EVENT_RETRY,
-        timeout=120,
+        timeout=60,  # under the worker's heartbeat lapse (worker.py): never "abandoned" while alive
         result_ttl=600,
         failure_ttl=30 * 24 * 3600,
         description=f"handle_event {channel}",
