@@ -13,15 +13,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+
 from datetime import date, datetime
 
 from bot.parsing.catalog import Catalog, default_catalog
 from bot.parsing.dates import local_today, match_date
 from bot.parsing.lexicon import Lexicon, lexicon_for
-from bot.parsing.numbers import Amount, is_currency, is_money_unit, read_amount, _is_starter
+from bot.parsing.numbers import NUMBER_STARTERS, Amount, _is_starter, is_currency, is_money_unit, read_amount
 from bot.parsing.result import Item, ParseResult
-from bot.parsing.text import Token, nfc, tokenize
+from bot.parsing.text import Token, nfc, tokenize, untelex
 
 HARD_P = set(";.!?+•|…\u2022\u25cf\u27a2\u2192\u25ba")
 SOFT_P = set(",()[]{}\u201c\u201d\"")
@@ -29,29 +29,51 @@ DASHES = set("-\u2013\u2014")
 _DATE_STARTS = {"sang", "chieu", "toi", "trua", "dem", "hom", "buoi", "ngay"}
 
 
-@dataclass(slots=True)
+_STARTERS = frozenset(NUMBER_STARTERS)
+_MOI_FOLDS = frozenset({"moi", "mooix", "moix"})       # what ``_is_moi`` may accept
+
+
+def _telex_in(f: str, table) -> bool:
+    got = untelex(f)
+    return got is not None and got[0] in table
+
+
 class Node:
-    kind: str               # K key, C count, M money, X excluded, W word, S soft sep, H hard sep
-    start: int              # token range
-    end: int
-    code: str = ""          # K
-    verb: bool = False      # K
-    value: int = 0          # C, M
-    unit: str | None = None  # C: unit kind
-    unit_f: str = ""        # C: folded unit words
-    per_unit: bool = False  # M (and C: "mỗi hộ 1 phần" counts per recipient)
-    per_kind: str | None = None  # M: the unit it is per ("portion", "house", ...)
-    poisoned: bool = False  # K: something said about it we could not read safely
-    words: bool = False     # C written in words
-    taken: bool = False
+    """One reading of a token range (plain class: most nodes only set kind/start/end)."""
+
+    # kind: K key, C count, M money, X excluded, W word, S soft sep, H hard sep
+    code = ""            # K
+    verb = False         # K
+    value = 0            # C, M
+    unit = None          # C: unit kind
+    unit_f = ""          # C: folded unit words
+    per_unit = False     # M (and C: "mỗi hộ 1 phần" counts per recipient)
+    per_kind = None      # M: the unit it is per ("portion", "house", ...)
+    poisoned = False     # K: something said about it we could not read safely
+    words = False        # C written in words
+    taken = False
     # K: what it collected
-    qty: int | None = None
-    qty_node: "Node | None" = None
-    recip: int | None = None
-    recip_node: "Node | None" = None
-    total: int | None = None
-    each: int | None = None
-    parts: list = field(default_factory=list)
+    qty = None
+    qty_node = None
+    recip = None
+    recip_node = None
+    total = None
+    each = None
+    parts: list = ()     # replaced by a list on the first append (see ``add_part``)
+
+    __slots__ = ("kind", "start", "end", "__dict__")
+
+    def __init__(self, kind: str, start: int, end: int, **kw):
+        self.kind = kind
+        self.start = start
+        self.end = end
+        if kw:
+            self.__dict__.update(kw)
+
+    def add_part(self, node: "Node") -> None:
+        if not self.parts:
+            self.parts = []
+        self.parts.append(node)
 
 
 class _Reader:
@@ -60,16 +82,51 @@ class _Reader:
         self.lex: Lexicon = lexicon_for(catalog)
         self.catalog = catalog
         self.toks = tokenize(text)
-        words = [t for t in self.toks if t.kind == "w"]
-        marked = sum(1 for t in words if t.sig)
-        self.accented = marked >= 2 and marked * 10 >= 3 * len(words)
-        letters = [t for t in words if len(t.text) > 1]
-        self.caps = bool(letters) and sum(t.allcaps for t in letters) * 2 > len(letters)
+        nwords = marked = nletters = ncaps = 0
+        for t in self.toks:
+            if t.kind == "w":
+                nwords += 1
+                if t.sig:
+                    marked += 1
+                if len(t.text) > 1:
+                    nletters += 1
+                    if t.allcaps:
+                        ncaps += 1
+        self.accented = marked >= 2 and marked * 10 >= 3 * nwords
+        self.caps = nletters > 0 and ncaps * 2 > nletters
         self.today = local_today(sent_at)
         self.date: date | None = None
         self.nodes: list[Node] = []
+        self._key_memo: dict = {}
+        self._unit_memo: dict = {}
+        self._block_memo: dict = {}
 
     # ------------------------------------------------------------------ helpers
+    def key_at(self, i: int):
+        """``lex.match_key`` at token ``i``, computed once per position."""
+        memo = self._key_memo
+        try:
+            return memo[i]
+        except KeyError:
+            got = memo[i] = self.lex.match_key(self.toks, i, self.accented)
+            return got
+
+    def unit_at(self, i: int):
+        memo = self._unit_memo
+        try:
+            return memo[i]
+        except KeyError:
+            got = memo[i] = self.lex.units.match(self.toks, i)
+            return got
+
+    def block_at(self, i: int):
+        memo = self._block_memo
+        try:
+            return memo[i]
+        except KeyError:
+            got = memo[i] = self.lex.block.match(self.toks, i)
+            return got
+
     def tok(self, i: int) -> Token | None:
         return self.toks[i] if 0 <= i < len(self.toks) else None
 
@@ -87,52 +144,75 @@ class _Reader:
             return True
         if t.kind != "w":
             return False
-        km = self.lex.match_key(toks, j, self.accented)
+        km = self.key_at(j)
         if km is not None and self.catalog.get(km.code) is not None and self.catalog.get(km.code).has_quantity:
             return True
-        return bool(self.lex.units.match(toks, j) or self.lex.block.match(toks, j))
+        return bool(self.unit_at(j) or self.block_at(j))
 
     # ------------------------------------------------------------------ pass 1: nodes
     def read(self) -> None:
-        toks, lex, n = self.toks, self.lex, len(self.toks)
+        toks, n = self.toks, len(self.toks)
+        nodes = self.nodes
+        append = nodes.append
+        aliases = self.lex.aliases
+        accented = self.accented
+        today = self.today
         i = 0
         while i < n:
             t = toks[i]
-            dm = match_date(toks, i, self.today, self.accented) if (
-                t.kind == "n" or t.kind == "w" and t.f in _DATE_STARTS) else None
-            if dm is not None:
-                if self.date is None and dm.day is not None:
-                    self.date = dm.day
-                self.nodes.append(Node("X", i, dm.end))
-                i = dm.end
-                continue
-            if t.kind == "nl" or (t.kind == "p" and t.text in HARD_P):
-                self.nodes.append(Node("H", i, i + 1))
+            kind = t.kind
+            if kind == "w":
+                f = t.f
+                if f in _DATE_STARTS:
+                    dm = match_date(toks, i, today, accented)
+                    if dm is not None:
+                        if self.date is None and dm.day is not None:
+                            self.date = dm.day
+                        append(Node("X", i, dm.end))
+                        i = dm.end
+                        continue
+                if f in aliases or not t.sig and _telex_in(f, aliases):
+                    km = self.key_at(i)
+                    if km is not None:
+                        append(Node("K", i, km.end, code=km.code, verb=km.verb))
+                        i = km.end
+                        continue
+                if f in _STARTERS and _is_starter(t, accented):
+                    got = self.read_number(i)
+                    if got is not None:
+                        append(got)
+                        i = got.end
+                        continue
+                append(Node("W", i, i + 1))
                 i += 1
-                continue
-            if t.kind == "p" and t.text in DASHES and (t.gap or i == 0) and (
-                    i + 1 >= n or toks[i + 1].gap or toks[i + 1].kind != "n"):
-                self.nodes.append(Node("H", i, i + 1))
-                i += 1
-                continue
-            if t.kind == "p" and t.text in SOFT_P:
-                self.nodes.append(Node("S", i, i + 1))
-                i += 1
-                continue
-            if t.kind == "w":
-                km = lex.match_key(toks, i, self.accented)
-                if km is not None:
-                    self.nodes.append(Node("K", i, km.end, code=km.code, verb=km.verb))
-                    i = km.end
+            elif kind == "n":
+                dm = match_date(toks, i, today, accented)
+                if dm is not None:
+                    if self.date is None and dm.day is not None:
+                        self.date = dm.day
+                    append(Node("X", i, dm.end))
+                    i = dm.end
                     continue
-            if t.kind == "n" or (t.kind == "w" and _is_starter(t, self.accented)):
                 got = self.read_number(i)
                 if got is not None:
-                    self.nodes.append(got)
+                    append(got)
                     i = got.end
                     continue
-            self.nodes.append(Node("W", i, i + 1))
-            i += 1
+                append(Node("W", i, i + 1))
+                i += 1
+            elif kind == "nl":
+                append(Node("H", i, i + 1))
+                i += 1
+            else:
+                ch = t.text
+                if ch in HARD_P or ch in DASHES and (t.gap or i == 0) and (
+                        i + 1 >= n or toks[i + 1].gap or toks[i + 1].kind != "n"):
+                    append(Node("H", i, i + 1))
+                elif ch in SOFT_P:
+                    append(Node("S", i, i + 1))
+                else:
+                    append(Node("W", i, i + 1))
+                i += 1
 
     def _after_glued_word(self, i: int) -> bool:
         """A number glued to the letters before it (``A1``, ``THCS2``), not to a key."""
@@ -150,7 +230,7 @@ class _Reader:
             return False
         if self.lex.glue.match(self.toks, i - 1) or self.lex.approx.match(self.toks, i - 1):
             return False
-        if self.lex.money_leads.match(self.toks, i - 1) or self.lex.units.match(self.toks, i - 1):
+        if self.lex.money_leads.match(self.toks, i - 1) or self.unit_at(i - 1):
             return False
         before = self.nodes[-2] if len(self.nodes) > 1 else None
         if before is None or before.kind == "H":
@@ -190,7 +270,7 @@ class _Reader:
                         j += 1
                     return Node("X", i, j)          # 7h, 7h30, 14H
                 if not (is_money_unit(nxt, self.accented) or is_currency(nxt)
-                        or lex.units.match(toks, i + 1) or lex.match_key(toks, i + 1, self.accented)):
+                        or self.unit_at(i + 1) or self.key_at(i + 1)):
                     return Node("X", i, i + 2)      # 9A, 10A1, 6B
         amt = read_amount(toks, i, self.accented, self.stops_fraction)
         if amt is None:
@@ -201,7 +281,7 @@ class _Reader:
         full_words = all(u in ("nghin", "ngan", "trieu", "ty", "ti") for u in amt.units)
         if amt.money and amt.units and full_words:
             # "hai nghìn suất quà", "1 nghìn người": a big count, not money
-            if j < n and (lex.units.match(toks, j) or lex.match_key(toks, j, self.accented)):
+            if j < n and (self.unit_at(j) or self.key_at(j)):
                 amt = Amount(amt.value, amt.end, False, amt.words, 1, ())
         if amt.value.denominator != 1:
             return Node("X", i, j)
@@ -212,22 +292,22 @@ class _Reader:
             return node
         # a count: what does it count?
         if t.kind == "n" and len(t.text) == 4 and t.text.isdigit() and 1900 <= value <= 2100:
-            if not (j < n and (lex.units.match(toks, j) or lex.match_key(toks, j, self.accented))):
+            if not (j < n and (self.unit_at(j) or self.key_at(j))):
                 return Node("X", i, j)              # a year
-        if j < n and toks[j].kind == "w" and not lex.match_key(toks, j, self.accented):
-            u = lex.units.match(toks, j)
+        if j < n and toks[j].kind == "w" and not self.key_at(j):
+            u = self.unit_at(j)
             if u is not None:
                 kind, end = u
-                if kind == "house" and toks[end - 1].f == "nha" and lex.match_key(toks, end - 1, self.accented):
+                if kind == "house" and toks[end - 1].f == "nha" and self.key_at(end - 1):
                     end -= 1                          # "2 căn nhà nhân đạo": the key keeps "nhà"
                     kind = "house"
                 node = Node("C", i, end, value=value, unit=kind,
                             unit_f=" ".join(x.f for x in toks[j:end]), words=amt.words)
                 node.per_unit = self._count_per_unit(i)
                 return node
-            if lex.block.match(toks, j):
+            if self.block_at(j):
                 return Node("X", i, j)
-        if amt.words and not (j < n and lex.match_key(toks, j, self.accented)) and not (
+        if amt.words and not (j < n and self.key_at(j)) and not (
                 len(self.nodes) >= 2 and self.nodes[-2].kind == "K" and self.nodes[-1].kind == "W"
                 and self.is_p(self.nodes[-1].start, ":=") and (j >= n or toks[j].kind != "w")):
             return None                                # "ba", "năm" alone are ordinary words
@@ -252,13 +332,10 @@ class _Reader:
                 j -= 1
                 moved = True
                 continue
-            for span in (3, 2, 1):
-                if j - span >= 0:
-                    m = table.match(self.toks, j - span)
-                    if m is not None and m[1] == j:
-                        j -= span
-                        moved = True
-                        break
+            s = table.ends_at(self.toks, j)
+            if s is not None:
+                j = s
+                moved = True
         return j
 
     def _money_context(self, i: int) -> bool:
@@ -291,7 +368,7 @@ class _Reader:
             return
         if self._is_times(j) and j + 1 < n and toks[j + 1].kind == "n" and toks[j + 1].text.isdigit():
             end = j + 2
-            u = self.lex.units.match(toks, end) if end < n else None
+            u = self.unit_at(end) if end < n else None
             node.value *= int(toks[j + 1].text)
             node.end = u[1] if u is not None else end
             return
@@ -300,7 +377,7 @@ class _Reader:
             k = j + 1
             if toks[k].kind == "n" and toks[k].text == "1":
                 k += 1
-            u = self.lex.units.match(toks, k) if k < n else None
+            u = self.unit_at(k) if k < n else None
             if u is not None:
                 node.per_unit = True
                 node.per_kind = u[0]
@@ -308,7 +385,7 @@ class _Reader:
                 return
         if j < n and (toks[j].kind == "w" and (self._is_moi(toks[j]) or toks[j].f == "mot")
                       or toks[j].kind == "n" and toks[j].text == "1"):
-            u = self.lex.units.match(toks, j + 1) if j + 1 < n else None
+            u = self.unit_at(j + 1) if j + 1 < n else None
             if u is not None and u[0] in ("portion", "house", "household", "person", "student"):
                 node.per_unit = True
                 node.per_kind = u[0]
@@ -320,7 +397,7 @@ class _Reader:
         k = self._skip_back(k, self.lex.per_unit_verbs)
         for span in (3, 2, 1):
             s = k - span
-            um = self.lex.units.match(toks, s) if s - 1 >= 0 else None
+            um = self.unit_at(s) if s - 1 >= 0 else None
             if um is not None and um[1] == k:
                 p = toks[s - 1]
                 if p.kind == "w" and self._is_moi(p):
@@ -333,9 +410,11 @@ class _Reader:
     def _count_per_unit(self, i: int) -> bool:
         """``mỗi hộ 1 phần quà``: a count per recipient, not a total."""
         toks = self.toks
+        if i < 2 or not any(toks[k].kind == "w" and toks[k].f in _MOI_FOLDS for k in range(max(0, i - 4), i - 1)):
+            return False
         for span in (3, 2, 1):
             s = i - span
-            um = self.lex.units.match(toks, s) if s - 1 >= 0 else None
+            um = self.unit_at(s) if s - 1 >= 0 else None
             if um is not None and um[1] == i and toks[s - 1].kind == "w" and self._is_moi(toks[s - 1]):
                 return True
         return False
@@ -442,7 +521,7 @@ class _Reader:
                 return False
             key.recip, key.recip_node = c.value, c
         c.taken = True
-        key.parts.append(c)
+        key.add_part(c)
         return True
 
     def _house_verb_before(self, idx: int) -> bool:
@@ -516,7 +595,7 @@ class _Reader:
     def _implicit(self, c: Node, code: str) -> None:
         key = Node("K", c.start, c.end, code=code)
         key.qty, key.qty_node = c.value, c
-        key.parts.append(c)
+        key.add_part(c)
         c.taken = True
         pos = self.nodes.index(c)
         self.nodes.insert(pos + 1, key)
@@ -589,11 +668,11 @@ class _Reader:
                 if key.each is None:
                     key.each = m.value
                     m.taken = True
-                    key.parts.append(m)
+                    key.add_part(m)
             elif key.total is None:
                 key.total = m.value
                 m.taken = True
-                key.parts.append(m)
+                key.add_part(m)
             elif key.total != m.value:
                 key.poisoned = True          # two different totals: we cannot tell which is meant
 
@@ -659,8 +738,16 @@ class _Reader:
 
     def _mark_plans_and_questions(self) -> None:
         """Keys in a question, or after a plan word (sẽ, dự kiến, chỉ tiêu …) report nothing."""
+        nodes = self.nodes
+        if not any(nd.kind == "K" for nd in nodes):
+            return
+        toks = self.toks
+        plan = self.lex.plan
+        if not any(t.text == "?" for t in toks) and not any(
+                t.kind == "w" and plan.may_start(t) for t in toks):
+            return                      # no question, no plan word: nothing to mark
         clause: list[Node] = []
-        for nd in self.nodes + [Node("H", len(self.toks), len(self.toks))]:
+        for nd in nodes + [Node("H", len(toks), len(toks))]:
             if nd.kind != "H":
                 clause.append(nd)
                 continue

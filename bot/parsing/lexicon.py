@@ -128,6 +128,30 @@ class PhraseTable:
         for lst in self.index.values():
             lst.sort(key=lambda e: -len(e[0]))
 
+    def may_start(self, t: Token) -> bool:
+        """Could a phrase of the table start at word token ``t``?"""
+        if t.f in self.index:
+            return True
+        if t.sig == "":
+            got = untelex(t.f)
+            return got is not None and got[0] in self.index
+        return False
+
+    def ends_at(self, tokens: list[Token], j: int) -> int | None:
+        """Start of the phrase (tried 3, 2, then 1 words long) that ends right before ``j``."""
+        index = self.index
+        for span in (3, 2, 1):
+            s = j - span
+            if s < 0:
+                continue
+            t = tokens[s]
+            if t.kind != "w" or (t.f not in index and t.sig):
+                continue
+            m = self.match(tokens, s)
+            if m is not None and m[1] == j:
+                return s
+        return None
+
     def match(self, tokens: list[Token], i: int, lenient: bool = True):
         """(value, end) of the longest phrase at ``tokens[i]`` (diacritics must agree where written)."""
         t = tokens[i]
@@ -203,6 +227,7 @@ class Lexicon:
         self.markers.update({tuple(w.f for w in _words(m)): True for m in ACCENT_MARKERS})
         self.marker_sigs = {tuple(w.f for w in _words(m)): tuple(w.sig for w in _words(m))
                             for m in NAME_MARKERS + ACCENT_MARKERS}
+        self.marker_lasts = frozenset(k[-1] for k in self.markers if k)
         self.glue = PhraseTable({w: True for w in GLUE})
         self.approx = PhraseTable({w: True for w in APPROX})
         self.filler = {w.f for f in FILLER for w in _words(f)}
@@ -229,43 +254,52 @@ class Lexicon:
         t = tokens[i]
         if t.kind != "w":
             return None
-        if t.f not in self.aliases:
-            if t.sig:
-                return None
-            tel = untelex(t.f)
-            if tel is None or tel[0] not in self.aliases:
-                return None
+        aliases = self.aliases
+        f = t.f
+        sig = t.sig
+        first = aliases.get(f)
+        tel = untelex(f) if not sig else None
+        second = aliases.get(tel[0]) if tel is not None else None
+        if first is None and second is None:
+            return None
         best: KeyMatch | None = None
-        for f0, sig0 in self._forms(t):
-            for alias in self.aliases.get(f0, ()):
-                n = len(alias.words)
-                if best is not None and n <= best.end - best.start:
-                    continue
-                if i + n > len(tokens):
+        best_len = 0
+        ntok = len(tokens)
+        for f0, sig0, cands in ((f, sig, first), (tel[0] if tel else "", tel[1] if tel else "", second)):
+            if not cands:
+                continue
+            for alias in cands:
+                ws = alias.words
+                n = len(ws)
+                if n <= best_len or i + n > ntok:
                     continue
                 multi = n > 1
-                if not _sig_ok(sig0, alias.words[0], multi, accented):
+                w0 = ws[0]
+                if w0.strict and sig0 != w0.sig and (sig0 != "" or not (multi or not accented)):
                     continue
                 ok = True
                 for k in range(1, n):
                     tk = tokens[i + k]
-                    w = alias.words[k]
-                    if tk.kind != "w" or not self._word_ok(tk, w, accented):
+                    if tk.kind != "w" or not self._word_ok(tk, ws[k], accented):
                         ok = False
                         break
                 if not ok:
                     continue
-                if not multi and not self._context_ok(tokens, i, f0, accented):
+                if not multi and f0 in NOT_KEY_BEFORE and not self._context_ok(tokens, i, f0, accented):
                     continue
                 best = KeyMatch(alias.code, i, i + n, alias.verb)
+                best_len = n
         return best
 
     def _word_ok(self, tk: Token, w: Word, accented: bool) -> bool:
-        for f, sig in self._forms(tk):
-            if f == w.f and _sig_ok(sig, w, True, accented):
+        if tk.f == w.f and (not w.strict or tk.sig == w.sig or tk.sig == ""):
+            return True
+        if not tk.sig:
+            got = untelex(tk.f)
+            if got is not None and got[0] == w.f and (not w.strict or got[1] == w.sig or got[1] == ""):
                 return True
-        if not w.strict and len(w.f) >= 4 and tk.sig == "" and abs(len(tk.f) - len(w.f)) <= 1:
-            return OSA.distance(tk.f, w.f, score_cutoff=1) <= 1
+            if not w.strict and len(w.f) >= 4 and abs(len(tk.f) - len(w.f)) <= 1 and tk.f != w.f:
+                return OSA.distance(tk.f, w.f, score_cutoff=1) <= 1
         return False
 
     @staticmethod
@@ -284,6 +318,11 @@ class Lexicon:
     # ------------------------------------------------------------------ others
     def marker_before(self, tokens: list[Token], i: int) -> bool:
         """Is ``tokens[i]`` (a number) right after a name marker (``thôn 2``, ``số 3``)?"""
+        if i < 1:
+            return False
+        prev = tokens[i - 1]
+        if prev.kind != "w" or prev.f not in self.marker_lasts:
+            return False
         for n in (3, 2, 1):
             if i - n < 0:
                 continue

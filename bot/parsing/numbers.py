@@ -41,6 +41,7 @@ _OTHER_WORDS: dict[str, tuple[str, ...]] = {
     "ty": ("tỷ", "tỉ"), "ti": ("tỉ", "tỷ"), "ruoi": ("rưỡi",),
 }
 NUMBER_WORDS = set(_DIGIT_WORDS) | set(_OTHER_WORDS)
+NUMBER_STARTERS = (set(_DIGIT_WORDS) | {"muoi"}) - {"lam", "le"}   # folded words a number may start with
 _WORD_SIGS: dict[str, frozenset[str]] = {
     w: frozenset(signature(s) for s in spell)
     for w, spell in [(w, v[1]) for w, v in _DIGIT_WORDS.items()] + list(_OTHER_WORDS.items())
@@ -73,18 +74,18 @@ def is_currency(tok: Token) -> bool:
 
 
 # --------------------------------------------------------------------------- literals
-def parse_literal(raw: str) -> Fraction | None:
+def parse_literal(raw: str) -> int | Fraction | None:
     """``12.500.000`` -> 12500000, ``2,5`` -> 5/2, ``1.234,5`` -> 2469/2; None if unreadable."""
     if len(raw) > 24:                      # no report figure is that long (and int() has limits)
         return None
     if raw.isdigit():
-        return Fraction(int(raw))
+        return int(raw)
     seps = [ch for ch in raw if ch in ".,"]
     parts = raw.replace(",", ".").split(".")
     if not all(p.isdigit() for p in parts):
         return None
     if all(len(p) == 3 for p in parts[1:]) and len(set(seps)) == 1:
-        return Fraction(int("".join(parts)))
+        return int("".join(parts))
     if len(parts) == 2:
         return Fraction(int(parts[0] + parts[1]), 10 ** len(parts[1]))
     # 1.234.567,5: groups then one decimal mark of the other kind
@@ -159,7 +160,7 @@ def eval_words(ws: list[str]) -> Fraction | None:
         if idx < 0:
             continue
         left, right = ws[:idx], ws[idx + 1:]
-        lv = eval_words(left) if left else Fraction(1)
+        lv = eval_words(left) if left else 1
         if lv is None or lv == 0:
             return None
         if not right:
@@ -175,7 +176,7 @@ def eval_words(ws: list[str]) -> Fraction | None:
     if ws[-1] == "ruoi" or "ruoi" in ws:
         return None
     v = _eval_small(ws)
-    return None if v is None else Fraction(v)
+    return v
 
 
 def _is_starter(tok: Token, accented: bool) -> bool:
@@ -250,7 +251,7 @@ def read_amount(tokens: list[Token], i: int, accented: bool,
                 word_mult = mult
                 break
     used: list[str] = [t.f for t in tokens[i:j] if t.f in MONEY_UNITS] if words else []
-    total = Fraction(0)
+    total = 0
     unit = word_mult if words and word_mult > 1 else None
     cur = v
     if unit is not None:
@@ -277,7 +278,7 @@ def read_amount(tokens: list[Token], i: int, accented: bool,
         nxt = tokens[j + 1] if j + 1 < n else None
         d = tokens[j].text
         if nxt is not None and is_money_unit(nxt, accented) and MONEY_UNITS[nxt.f] < unit:
-            cur = Fraction(int(d))
+            cur = int(d)
             j += 1
             continue
         if nxt is not None and is_currency(nxt) and int(d) < unit:

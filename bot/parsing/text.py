@@ -136,6 +136,7 @@ def tokenize(text: str) -> list[Token]:
     """Cut NFC ``text`` into tokens (one linear pass)."""
     tokens: list[Token] = []
     append = tokens.append
+    cache = _WORD_CACHE
     last_end = 0
     for m in _TOKEN_RE.finditer(text):
         s, e = m.span()
@@ -144,7 +145,9 @@ def tokenize(text: str) -> list[Token]:
         last_end = e
         g = m.lastindex
         if g == 2:
-            info = _word_info(raw)
+            info = cache.get(raw, False)
+            if info is False:
+                info = _word_info(raw)
             if info is not None:
                 append(Token("w", s, e, raw, info[0], info[1], gap, info[2], info[3]))
                 continue
