@@ -627,6 +627,8 @@ class _Reader:
         for idx, m in enumerate(nodes):
             if m.kind != "M":
                 continue
+            if not m.per_unit and self._inside_each_clause(idx):
+                continue          # "mỗi suất gồm 10kg gạo và 100.000 đồng": part of each, not a total
             key = None
             # 1. the key before it in its comma-chunk
             k = idx - 1
@@ -675,6 +677,24 @@ class _Reader:
                 key.add_part(m)
             elif key.total != m.value:
                 key.poisoned = True          # two different totals: we cannot tell which is meant
+
+    def _inside_each_clause(self, idx: int) -> bool:
+        """Is money node ``idx`` in a ``mỗi <unit> …`` clause it was not read as the price of?"""
+        nodes, toks = self.nodes, self.toks
+        k = idx - 1
+        while k >= 0:
+            nd = nodes[k]
+            if nd.kind in ("H", "K", "M"):
+                return False
+            if nd.kind == "W":
+                t = toks[nd.start]
+                if t.kind == "w":
+                    if t.f in ("tong", "tri", "gia"):
+                        return False        # "…, tổng trị giá 5tr" is a total again
+                    if self._is_moi(t) and nd.start + 1 < len(toks) and self.unit_at(nd.start + 1):
+                        return True
+            k -= 1
+        return False
 
     def _per_fits(self, key: Node, m: Node) -> bool:
         kind = m.per_kind
@@ -742,9 +762,16 @@ class _Reader:
         if not any(nd.kind == "K" for nd in nodes):
             return
         toks = self.toks
-        plan = self.lex.plan
-        if not any(t.text == "?" for t in toks) and not any(
-                t.kind == "w" and plan.may_start(t) for t in toks):
+        plan, done = self.lex.plan, self.lex.done
+        hits = {}
+        for nd in nodes:
+            if nd.kind == "W":
+                t = toks[nd.start]
+                if t.kind == "w" and plan.may_start(t):
+                    pm = plan.match(toks, nd.start)
+                    if pm is not None:
+                        hits[nd.start] = pm
+        if not hits and not any(t.text == "?" for t in toks):
             return                      # no question, no plan word: nothing to mark
         clause: list[Node] = []
         for nd in nodes + [Node("H", len(toks), len(toks))]:
@@ -755,14 +782,14 @@ class _Reader:
             question = end_tok is not None and end_tok.text == "?"
             planned = False
             for c in clause:
-                if c.kind == "W" and self.toks[c.start].kind == "w":
-                    pm = self.lex.plan.match(self.toks, c.start)
+                if c.kind == "W" and toks[c.start].kind == "w":
+                    pm = hits.get(c.start)
                     if pm is not None:
                         nxt = self.tok(pm[1])
-                        doc = self.toks[c.start].f == "ke" and nxt is not None and (nxt.f == "so" or nxt.kind == "n")
+                        doc = toks[c.start].f == "ke" and nxt is not None and (nxt.f == "so" or nxt.kind == "n")
                         if not doc:
                             planned = True
-                    elif self.lex.done.match(self.toks, c.start):
+                    elif planned and done.may_start(toks[c.start]) and done.match(toks, c.start):
                         planned = False
                 if c.kind == "K" and (planned or question):
                     c.poisoned = True

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-from bot.parsing.text import Token, nfc, signature, tokenize
+from bot.parsing.text import Token, nfc, signature, tokenize, untelex
 
 K, TR, TY = 1_000, 1_000_000, 1_000_000_000
 
@@ -47,6 +47,9 @@ _WORD_SIGS: dict[str, frozenset[str]] = {
     for w, spell in [(w, v[1]) for w, v in _DIGIT_WORDS.items()] + list(_OTHER_WORDS.items())
 }
 _UNIT_SIGS = {w: frozenset(signature(s) for s in spell) for w, spell in _UNIT_SPELLING.items()}
+_UNIT_TELEX_SIGS = {w: frozenset(signature(s) for s in spell) for w, spell in
+                    [("trieu", ("triệu",)), ("nghin", ("nghìn",)), ("ngan", ("ngàn",)), ("ty", ("tỷ", "tỉ")),
+                     ("ti", ("tỉ", "tỷ"))]}
 _MULTIPLIERS = ((TY, ("ty", "ti")), (TR, ("trieu",)), (K, ("nghin", "ngan")))
 
 
@@ -60,13 +63,28 @@ def word_ok(tok: Token, accented: bool, table: dict[str, frozenset[str]] = _WORD
     return tok.sig == "" and not accented
 
 
+def unit_fold(tok: Token) -> str | None:
+    """The folded money unit ``tok`` spells (``tr``, ``trieu``, Telex ``trieeuj`` …), or None."""
+    f = tok.f
+    if f in MONEY_UNITS:
+        return f
+    if tok.sig == "" and len(f) > 3:
+        got = untelex(f)
+        if got is not None and got[0] in MONEY_UNITS and got[0] not in ("cu", "k") \
+                and got[1] in _UNIT_TELEX_SIGS.get(got[0], ("",)):
+            return got[0]
+    return None
+
+
 def is_money_unit(tok: Token, accented: bool = False) -> bool:
-    if tok.kind != "w" or tok.f not in MONEY_UNITS:
+    if tok.kind != "w":
         return False
-    sigs = _UNIT_SIGS.get(tok.f)
-    if sigs is None or tok.f != "cu":
+    f = unit_fold(tok)
+    if f is None:
+        return False
+    if f != "cu":
         return True                     # tr, triêu (typo), k, nghìn ... after a number
-    return tok.sig in sigs or (tok.sig == "" and not accented)
+    return tok.sig in _UNIT_SIGS["cu"] or (tok.sig == "" and not accented)
 
 
 def is_currency(tok: Token) -> bool:
@@ -258,12 +276,12 @@ def read_amount(tokens: list[Token], i: int, accented: bool,
         total, cur = v, None
     while True:
         if cur is not None and j < n and is_money_unit(tokens[j], accented):
-            mult = MONEY_UNITS[tokens[j].f]
+            mult = MONEY_UNITS[unit_fold(tokens[j])]
             if unit is not None and mult >= unit:
                 break
             total += cur * mult
             unit = mult
-            used.append(tokens[j].f)
+            used.append(unit_fold(tokens[j]))
             cur = None
             j += 1
             if j < n and tokens[j].kind == "w" and tokens[j].f == "ruoi" and word_ok(tokens[j], accented):
@@ -277,7 +295,7 @@ def read_amount(tokens: list[Token], i: int, accented: bool,
             break
         nxt = tokens[j + 1] if j + 1 < n else None
         d = tokens[j].text
-        if nxt is not None and is_money_unit(nxt, accented) and MONEY_UNITS[nxt.f] < unit:
+        if nxt is not None and is_money_unit(nxt, accented) and MONEY_UNITS[unit_fold(nxt)] < unit:
             cur = int(d)
             j += 1
             continue
