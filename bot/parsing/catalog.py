@@ -57,9 +57,9 @@ _DEFAULT = (
     Indicator(
         "new_members", "Hội viên mới", "người", True, False,
         ("hội viên mới", "hv mới", "hvm", "kết nạp", "kết nạp mới", "kết nạp hội viên",
-         "phát triển hội viên", "phát triển hội viên mới", "phát triển hv", "hội viên kết nạp mới"),
+         "phát triển hội viên", "phát triển hội viên mới", "phát triển hv", "hội viên kết nạp mới", "phát triển mới"),
         frozenset({"member", "person"}), frozenset(),
-        ("kết nạp", "kết nạp mới", "kết nạp hội viên", "phát triển hội viên", "phát triển hv"),
+        ("kết nạp", "kết nạp mới", "kết nạp hội viên", "phát triển hội viên", "phát triển hv", "phát triển mới"),
     ),
     Indicator(
         "volunteers", "Tình nguyện viên mới", "người", True, False,

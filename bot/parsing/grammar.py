@@ -568,6 +568,8 @@ class _Reader:
                 choice = (nk, nfit)
             elif pfit:
                 choice = (pk, pfit)
+            if choice is not None and self._stock_count(c, choice[0]):
+                continue              # "hiện có 25 tình nguyện viên": how many there are, not new ones
             if c.per_unit:
                 target = choice[0] if choice is not None else self._nearest_key_before(idx, limit=14)
                 if target is not None:
@@ -591,6 +593,18 @@ class _Reader:
             elif c.unit == "house" and c.unit_f.endswith("nha") and self.catalog.get("houses") \
                     and self._house_verb_before(idx):
                 self._implicit(c, "houses")
+
+    def _stock_count(self, c: Node, key: Node) -> bool:
+        """``có 25 tình nguyện viên``: a count of people right before their key, after có/gồm…"""
+        if key.start != c.end or key.verb or not ({"person", "member"} & self.lex.direct[key.code]):
+            return False
+        if not self._existential_before(c):
+            return False
+        toks = self.toks
+        for j in range(key.start + 1, min(key.end + 2, len(toks))):
+            if toks[j].kind == "w" and self.lex.new_words.match(toks, j):
+                return False
+        return True
 
     def _implicit(self, c: Node, code: str) -> None:
         key = Node("K", c.start, c.end, code=code)
@@ -639,6 +653,18 @@ class _Reader:
                 k -= 1
             if key is not None and not self._takes_value(key):
                 key = None
+            if key is not None and not m.per_unit and key.qty is None and key.recip is None \
+                    and self._ind(key.code).has_quantity:
+                # "đóng góp xây nhà nhân đạo 20 triệu": the money raised, not a house's price
+                k2 = k - 1
+                while k2 >= 0 and nodes[k2].kind not in ("S", "H"):
+                    nd = nodes[k2]
+                    if nd.kind == "K":
+                        ind = self._ind(nd.code)
+                        if ind is not None and ind.has_value and not ind.has_quantity and nd.total is None:
+                            key = nd
+                        break
+                    k2 -= 1
             # 2. the key after it in its chunk ("5tr ủng hộ quỹ"), not past a count
             if key is None and not m.per_unit:
                 k = idx + 1
@@ -664,6 +690,8 @@ class _Reader:
                     k -= 1
             if key is None:
                 continue
+            if self._is_balance(key, m):
+                continue          # "quỹ chi hội còn 3tr" is what is left, not money raised
             if m.per_unit and m.per_kind is not None and not self._per_fits(key, m):
                 continue
             if m.per_unit:
@@ -677,6 +705,20 @@ class _Reader:
                 key.add_part(m)
             elif key.total != m.value:
                 key.poisoned = True          # two different totals: we cannot tell which is meant
+
+    def _is_balance(self, key: Node, m: Node) -> bool:
+        ind = self._ind(key.code)
+        if ind is None or ind.has_quantity:
+            return False
+        toks = self.toks
+        lo, hi = (key.end, m.start) if key.end <= m.start else (m.end, key.start)
+        for j in range(max(0, min(lo, key.start - 2)), hi):
+            t = toks[j]
+            if t.kind != "w" or self.accented and not t.sig:      # "con" in an accented message is "con"
+                continue
+            if (key.start > j or j >= key.end) and self.lex.balance.match(toks, j):
+                return True
+        return False
 
     def _inside_each_clause(self, idx: int) -> bool:
         """Is money node ``idx`` in a ``mỗi <unit> …`` clause it was not read as the price of?"""

@@ -44,13 +44,13 @@ BLOCK_WORDS = tuple(w for w in BLOCK_WORDS if w != "ngàn đồng")
 NAME_MARKERS = (
     "thôn", "ấp", "xóm", "tổ", "tổ dân phố", "tdp", "khối phố", "kp", "khối", "khu", "khu phố",
     "khu vực", "lớp", "số", "bão số", "đội", "phường", "quận", "đường", "phòng", "cụm",
-    "buôn", "làng", "thứ", "tuần", "đợt", "lần", "khóa", "khoá", "nhóm", "chi hội",
+    "buôn", "làng", "tuần", "đợt", "lần", "khóa", "khoá", "nhóm", "chi hội",
     "covid", "ngày", "tháng", "năm", "mục", "điều", "khoản", "chương", "lô", "hẻm", "kiệt", "ngõ",
     "ngách", "xã", "huyện", "chi đội", "giai đoạn", "tiểu đội", "nhà số", "số nhà", "lúc",
     "đề án", "dự án", "tỉnh lộ", "quốc lộ", "km", "hội nghị",
 )
 # markers whose bare spelling is a common report word (quy = quỹ, tang = tặng): accents required
-ACCENT_MARKERS = ("quý", "tầng", "kỳ", "mã", "trang", "bước", "vòng", "phiên", "hạng", "cấp")
+ACCENT_MARKERS = ("thứ", "quý", "tầng", "kỳ", "mã", "trang", "bước", "vòng", "phiên", "hạng", "cấp")
 # words between a key and its number: ``máu: 16``, ``hiến máu được 12``, ``quà tổng cộng 20``
 GLUE = (
     "được", "dc", "đc", "đươc", "là", "có", "đạt", "gồm", "tổng", "tổng cộng", "tổng số", "số lượng",
@@ -75,6 +75,10 @@ PER_UNIT_VERBS = ("hỗ trợ", "được", "là", "khoảng", "tặng", "trao",
 HOUSE_VERBS = ("xây", "xây dựng", "xây mới", "sửa", "sửa chữa", "bàn giao", "khởi công", "hoàn thành",
                "hỗ trợ", "cất", "dựng", "làm", "trao", "tặng", "khánh thành", "trao tặng", "xd")
 EXISTENTIAL = ("có", "còn", "gồm", "với", "của", "trong", "trên tổng", "tổng số")
+# words after a number and its key that make it new: "có thêm 9 tình nguyện viên mới"
+NEW_WORDS = ("mới", "thêm", "kết nạp", "phát triển")
+# words that make a fund figure a balance, not money raised: "quỹ chi hội còn 3tr"
+BALANCE_WORDS = ("còn", "hiện còn", "tồn", "tồn quỹ", "số dư", "dư")
 STRICT = {"qua", "mau", "quy", "nha", "ho", "can", "ban", "cu", "phan", "moi", "gia", "to", "so",
           "lan", "con", "cay", "bo", "tap", "ky", "ki", "ba", "nam", "tu", "doi", "xa", "ha", "tam"}
 # a bare gift/blood word is an ordinary word in these neighbourhoods (unaccented messages)
@@ -229,6 +233,8 @@ class Lexicon:
                             for m in NAME_MARKERS + ACCENT_MARKERS}
         self.marker_lasts = frozenset(k[-1] for k in self.markers if k)
         self.glue = PhraseTable({w: True for w in GLUE})
+        self.new_words = PhraseTable({w: True for w in NEW_WORDS})
+        self.balance = PhraseTable({w: True for w in BALANCE_WORDS})
         self.approx = PhraseTable({w: True for w in APPROX})
         self.filler = {w.f for f in FILLER for w in _words(f)}
         self.money_leads = PhraseTable({w: True for w in MONEY_LEADS})
