@@ -205,7 +205,10 @@ class _Reader:
                 i += 1
             else:
                 ch = t.text
-                if ch in HARD_P or ch in DASHES and (t.gap or i == 0) and (
+                if ch in DASHES and t.gap and i + 1 < n and toks[i + 1].gap and toks[i + 1].kind == "n" \
+                        and nodes and nodes[-1].kind not in ("H", "S"):
+                    append(Node("S", i, i + 1))     # mid-line "quà 20 suất - 6tr": a figure of the same line
+                elif ch in HARD_P or ch in DASHES and (t.gap or i == 0) and (
                         i + 1 >= n or toks[i + 1].gap or toks[i + 1].kind != "n"):
                     append(Node("H", i, i + 1))
                 elif ch in SOFT_P:
@@ -706,6 +709,14 @@ class _Reader:
             elif key.total != m.value:
                 key.poisoned = True          # two different totals: we cannot tell which is meant
 
+    def _grand_total(self, key: Node) -> bool:
+        """Is the money of ``key`` written after its count as a ``tổng …`` (a total of all)?"""
+        money = [p for p in key.parts if p.kind == "M"]
+        if len(money) != 1 or key.qty_node is None or money[0].start < key.qty_node.end:
+            return False
+        s = money[0].start
+        return any(t.kind == "w" and t.f == "tong" for t in self.toks[max(0, s - 4):s])
+
     def _is_balance(self, key: Node, m: Node) -> bool:
         ind = self._ind(key.code)
         if ind is None or ind.has_quantity:
@@ -769,6 +780,16 @@ class _Reader:
                 prev.recip = prev.recip if prev.recip is not None else key.recip
                 prev.total = prev.total if prev.total is not None else key.total
                 prev.each = prev.each if prev.each is not None else key.each
+                prev.parts += key.parts
+                prev.end = max(prev.end, key.end)
+                continue
+            if prev is not None and prev.code == key.code and not self._hard_between(prev, key) \
+                    and prev.qty is not None and key.qty is not None and prev.total is None \
+                    and prev.each is None and key.each is None and key.total is not None \
+                    and self._grand_total(key):
+                # "20 suất quà cho hộ nghèo và 10 suất cho trẻ em, tổng trị giá 9 triệu": one total for both
+                prev.qty += key.qty
+                prev.total = key.total
                 prev.parts += key.parts
                 prev.end = max(prev.end, key.end)
                 continue
