@@ -278,7 +278,9 @@ class _Reader:
         amt = read_amount(toks, i, self.accented, self.stops_fraction)
         if amt is None:
             return None
-        if t.kind == "n" and not amt.money and (lex.marker_before(toks, i) or self._capitalized_name_before(i)):
+        if t.kind == "n" and not amt.money and (
+                lex.marker_before(toks, i, amt.end < n and self.unit_at(amt.end) is not None)
+                or self._capitalized_name_before(i)):
             return Node("X", i, i + 1)
         j = amt.end
         full_words = all(u in ("nghin", "ngan", "trieu", "ty", "ti") for u in amt.units)

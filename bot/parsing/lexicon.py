@@ -323,8 +323,12 @@ class Lexicon:
         return True
 
     # ------------------------------------------------------------------ others
-    def marker_before(self, tokens: list[Token], i: int) -> bool:
-        """Is ``tokens[i]`` (a number) right after a name marker (``thôn 2``, ``số 3``)?"""
+    def marker_before(self, tokens: list[Token], i: int, counted: bool = False) -> bool:
+        """Is ``tokens[i]`` (a number) right after a name marker (``thôn 2``, ``số 3``)?
+
+        ``counted``: a counted noun follows the number; then a marker that is also an
+        ordinary verb (``cấp 10 suất học bổng``, grant) does not make it a name.
+        """
         if i < 1:
             return False
         prev = tokens[i - 1]
@@ -340,7 +344,7 @@ class Lexicon:
             if key in self.markers:
                 sigs = self.marker_sigs[key]
                 if self.markers[key]:
-                    if all(t.sig == s for t, s in zip(seg, sigs)):
+                    if not counted and all(t.sig == s for t, s in zip(seg, sigs)):
                         return True
                 elif all(not t.sig or t.sig == s or t.f not in STRICT for t, s in zip(seg, sigs)):
                     return True
