@@ -3,7 +3,8 @@
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from bot.db import get_engine
+from bot.db import get_engine, session_scope
+from bot.models import ZaloToken
 from bot.redis_server import app_redis
 
 bp = Blueprint("health", __name__)
@@ -24,4 +25,14 @@ def healthz():
     except Exception:
         checks["database"] = False
     ok = all(checks.values())
-    return jsonify({"ok": ok, **checks}), 200 if ok else 503
+    # Not part of "ok" (a restart cannot fix it), but monitoring must see it: a refresh token Zalo
+    # rejected stops every OA send until an admin redoes the consent (bot.zalo.oauth).
+    tokens = "unknown"
+    if checks["database"]:
+        try:
+            with session_scope(settings.database_url) as session:
+                row = session.get(ZaloToken, "oa")
+                tokens = "broken" if row is not None and row.broken_reason else "ok"
+        except Exception:
+            pass
+    return jsonify({"ok": ok, **checks, "zalo_tokens": tokens}), 200 if ok else 503

@@ -66,9 +66,9 @@ def replies_by_quote(messages: list[dict]) -> Counter:
     return Counter(m["quote_message_id"] for m in messages if m.get("quote_message_id"))
 
 
-def outbox_statuses(settings) -> Counter:
+def outbox_statuses(settings, kind: str = "reply") -> Counter:
     with session_scope(settings.database_url) as s:
-        return Counter(s.scalars(select(OutboundMessage.status)))
+        return Counter(s.scalars(select(OutboundMessage.status).where(OutboundMessage.kind == kind)))
 
 
 def signed_body(settings, payload=None, *, raw: bytes | None = None, timestamp: str | None = None) -> tuple[bytes, dict]:
