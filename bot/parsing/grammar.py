@@ -245,27 +245,30 @@ class _Reader:
         t = toks[i]
         if t.kind == "n":
             raw = t.text
-            digits = raw.replace(".", "").replace(",", "")
+            digits = raw.replace(".", "").replace(",", "") if len(raw) > 3 else raw
             # phone numbers, possibly written in groups
             if (raw[0] == "0" and len(digits) >= 4) or (digits.startswith("84") and len(digits) >= 11):
                 j = i + 1
                 while j < n and toks[j].kind == "n" and len(toks[j].text) in (3, 4) and j - i < 4:
                     j += 1
                 return Node("X", i, j)
-            if self.is_p(i - 1, "-", glued=True) and not t.gap and self.tok(i - 2) is not None \
-                    and self.tok(i - 2).kind in ("w", "n") and not self.toks[i - 1].gap:
-                return Node("X", i, i + 1)         # Covid-19, KH-12, 2023-2024
-            if self._after_glued_word(i):
-                return Node("X", i, i + 1)
-            if self.is_p(i + 1, "/-:", glued=True) and i + 2 < n and not toks[i + 2].gap \
-                    and toks[i + 2].kind in ("n", "w") and not (toks[i + 2].kind == "w" and self.is_p(i + 1, "/", True) and False):
-                j = i + 3
-                while j + 1 < n and self.is_p(j, "/-:", glued=True) and not toks[j + 1].gap:
-                    j += 2
-                return Node("X", i, j)              # 12/KH-CTĐ, 10-15, 7:30
-            if self.is_p(i + 1, "%") or (i + 1 < n and toks[i + 1].f in ("phan",) and i + 2 < n and toks[i + 2].f == "tram"):
-                return Node("X", i, i + 2 if toks[i + 1].kind == "p" else i + 3)
-            nxt = self.tok(i + 1)
+            prev = toks[i - 1] if i > 0 else None
+            if prev is not None and not t.gap:
+                if prev.kind == "p" and prev.text == "-" and i > 1 and not prev.gap \
+                        and toks[i - 2].kind in ("w", "n"):
+                    return Node("X", i, i + 1)         # Covid-19, KH-12, 2023-2024
+                if self._after_glued_word(i):
+                    return Node("X", i, i + 1)
+            nxt = toks[i + 1] if i + 1 < n else None
+            if nxt is not None and nxt.kind == "p" and not nxt.gap:
+                if nxt.text in "/-:" and i + 2 < n and not toks[i + 2].gap and toks[i + 2].kind in ("n", "w"):
+                    j = i + 3
+                    while j + 1 < n and self.is_p(j, "/-:", glued=True) and not toks[j + 1].gap:
+                        j += 2
+                    return Node("X", i, j)              # 12/KH-CTĐ, 10-15, 7:30
+            if nxt is not None and (nxt.kind == "p" and nxt.text == "%" or nxt.f == "phan" and i + 2 < n
+                                    and toks[i + 2].f == "tram"):
+                return Node("X", i, i + 2 if nxt.kind == "p" else i + 3)
             if nxt is not None and nxt.kind == "w" and not nxt.gap:
                 if nxt.f in ("h", "g", "gio") and (nxt.text in ("h", "H", "g", "giờ", "gio")):
                     j = i + 2
