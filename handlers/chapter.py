@@ -8,8 +8,7 @@ from bot import stats
 from bot.context import Ctx
 from bot.events import Message
 from bot.parsing.text import fold
-from handlers import ANYONE, Reply, command
-from handlers.committee import committee_orgs
+from handlers import MEMBER, Reply, command
 from handlers.mine import chapter_view
 
 _NAME_WORDS = ("chi hoi", "thon", "truong", "xom", "ap", "to dan pho")
@@ -54,11 +53,9 @@ def find_chapters(query: str, chapters: list) -> list:
     return list(dict.fromkeys(keys[k] for k in close))
 
 
-@command("chi hội", "chi hoi", roles=(ANYONE,))
+@command("chi hội", "chi hoi", roles=(MEMBER,))
 def handle(message: Message, ctx: Ctx, args: str):
-    orgs, refusal = committee_orgs(message, ctx, "chi hội")
-    if refusal is not None:
-        return refusal
+    orgs = ctx.committee_orgs
     chapters = [c for org in orgs for c in stats.chapters(ctx.session, org.id)]
     if not args.strip():
         return Reply("chapter_choices", {"query": "", "chapters": chapters})

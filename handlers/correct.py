@@ -13,7 +13,6 @@ from bot.stats import catalog_for_org
 from handlers import HEAD, Reply, command, conversation
 from handlers.undo import UNDO_WINDOW, last_report, log_change, snapshot
 
-
 # "sửa nhà …" / "sửa 2 căn nhà" reports repaired houses; it is not a correction.
 _HOUSE_REPAIR = re.compile(r"^(?:\d+\s+)?(?:(?:can|ngoi|cai)\s+)?nha\b")
 

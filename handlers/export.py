@@ -9,15 +9,13 @@ from bot.context import Ctx
 from bot.events import Message
 from bot.exports import LINK_MAX_AGE, export_link
 from bot.periods import this_month
-from handlers import ANYONE, Reply, command
-from handlers.committee import committee_orgs, period_or_reply
+from handlers import MEMBER, Reply, command
+from handlers.committee import period_or_reply
 
 
-@command("xuất", "xuat", "xuất báo cáo", "xuat bao cao", "xuất file", "xuat file", "xuất excel", "xuat excel", roles=(ANYONE,))
+@command("xuất", "xuat", "xuất báo cáo", "xuat bao cao", "xuất file", "xuat file", "xuất excel", "xuat excel", roles=(MEMBER,))
 def handle(message: Message, ctx: Ctx, args: str):
-    orgs, refusal = committee_orgs(message, ctx, "xuất")
-    if refusal is not None:
-        return refusal
+    orgs = ctx.committee_orgs
     replies = []
     for org in orgs:
         period, ask_again = period_or_reply(args, ctx, org, this_month)

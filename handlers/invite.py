@@ -16,9 +16,8 @@ from bot.context import Ctx
 from bot.events import Message
 from bot.models import Chapter, Identity, Invite, Membership, Person
 from bot.store import insert_ignore
-from handlers import ANYONE, Reply, command
+from handlers import ADMIN, ANYONE, Reply, command
 from handlers.chapter import find_chapters
-from handlers.committee import committee_orgs
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
@@ -34,11 +33,9 @@ def normalise_code(text: str) -> str:
     return "".join(text.split()).upper()[:16]
 
 
-@command("mời", "moi", roles=(ANYONE,))
+@command("mời", "moi", roles=(ADMIN,))
 def invite(message: Message, ctx: Ctx, args: str):
-    orgs, refusal = committee_orgs(message, ctx, "mời", admin=True)
-    if refusal is not None:
-        return refusal
+    orgs = ctx.admin_orgs
     chapters = [c for org in orgs for c in stats.chapters(ctx.session, org.id)]
     found = find_chapters(args, chapters) if args.strip() else []
     if len(found) != 1:

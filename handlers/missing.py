@@ -8,15 +8,13 @@ from bot.context import Ctx
 from bot.events import Message
 from bot.parsing.text import fold
 from bot.periods import last_days
-from handlers import ANYONE, Reply, command
-from handlers.committee import committee_orgs, period_or_reply
+from handlers import MEMBER, Reply, command
+from handlers.committee import period_or_reply
 
 
-@command("chưa báo cáo", "chua bao cao", "chưa bc", "chua bc", roles=(ANYONE,))
+@command("chưa báo cáo", "chua bao cao", "chưa bc", "chua bc", roles=(MEMBER,))
 def handle(message: Message, ctx: Ctx, args: str):
-    orgs, refusal = committee_orgs(message, ctx, "chưa báo cáo")
-    if refusal is not None:
-        return refusal
+    orgs = ctx.committee_orgs
     can_remind = any(fold("nhắc") in c.triggers for c in handlers.COMMANDS) and bool(ctx.admin_orgs)
     replies = []
     for org in orgs:

@@ -9,17 +9,14 @@ from bot.context import Ctx
 from bot.events import Message
 from bot.parsing.text import fold
 from bot.periods import year_share
-from handlers import ANYONE, Reply, command
-from handlers.committee import committee_orgs
+from handlers import MEMBER, Reply, command
 
 _YEAR = re.compile(r"^(?:nam\s*)?(\d{4})$")
 
 
-@command("chỉ tiêu", "chi tieu", roles=(ANYONE,))
+@command("chỉ tiêu", "chi tieu", roles=(MEMBER,))
 def handle(message: Message, ctx: Ctx, args: str):
-    orgs, refusal = committee_orgs(message, ctx, "chỉ tiêu")
-    if refusal is not None:
-        return refusal
+    orgs = ctx.committee_orgs
     replies = []
     for org in orgs:
         today = ctx.local_today(org.timezone)

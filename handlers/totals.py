@@ -6,15 +6,13 @@ from bot import stats
 from bot.context import Ctx
 from bot.events import Message
 from bot.periods import parse_period, this_month
-from handlers import ANYONE, Reply, command
-from handlers.committee import committee_orgs, period_or_reply
+from handlers import MEMBER, Reply, command
+from handlers.committee import period_or_reply
 
 
-@command("tổng", "tong", "tổng hợp", "tong hop", "tổng kết", "tong ket", roles=(ANYONE,))
+@command("tổng", "tong", "tổng hợp", "tong hop", "tổng kết", "tong ket", roles=(MEMBER,))
 def handle(message: Message, ctx: Ctx, args: str):
-    orgs, refusal = committee_orgs(message, ctx, "tổng")
-    if refusal is not None:
-        return refusal
+    orgs = ctx.committee_orgs
     replies = []
     for org in orgs:
         period, ask_again = period_or_reply(args, ctx, org, this_month)

@@ -131,3 +131,16 @@ def test_reply_outbox_records_each_sent_message(settings, org, chat):
         rows = s.scalars(select(OutboundMessage)).all()
         assert [r.status for r in rows] == ["sent"]
         assert rows[0].zalo_message_id
+
+
+def test_head_only_command_from_a_committee_member_is_refused_politely(settings, org, chat):
+    member = "7001000000000000003"
+    answer = chat.ask(member, "huỷ")
+    assert "dành cho chi hội trưởng" in answer
+    assert "Ban Thường vụ" not in answer
+
+
+def test_report_that_starts_with_a_command_word_is_recorded_for_a_head(settings, org, chat):
+    answer = chat.ask(HEAD, "Tổng cộng trao 20 suất quà, trị giá 6 triệu")
+    assert "Đã ghi nhận" in answer and "20 suất" in answer and "6.000.000 đ" in answer
+    assert count(settings, Report) == 1
