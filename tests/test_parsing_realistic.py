@@ -370,3 +370,15 @@ def test_long_realistic_message_is_fast():
     start = time.perf_counter()
     parse_report(text, SENT)
     assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize("unit", ["mau 8 ", "quà 20 suất ", "qua 20 tri gia 10tr mau 8 hv moi 5 ",
+                                  "thôn 1: 10 suất quà, ", "12 dv, ", "sửa 1 nhà cho hộ nghèo, 30tr "])
+def test_repeated_items_stay_linear(unit):
+    # one long sentence with thousands of items: no quadratic scan over all nodes (was seconds)
+    import time
+    text = (unit * (20_000 // len(unit) + 1))[:20_000]
+    start = time.perf_counter()
+    res = parse_report(text, SENT)
+    assert time.perf_counter() - start < 1.0
+    assert len(res.items) > 100

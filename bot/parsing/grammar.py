@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 
+from bisect import bisect_left
 from datetime import date, datetime
 
 from bot.parsing.catalog import Catalog, default_catalog
@@ -100,6 +101,8 @@ class _Reader:
         self._key_memo: dict = {}
         self._unit_memo: dict = {}
         self._block_memo: dict = {}
+        self._hard_starts: list[int] | None = None
+        self._pk_idx = self._nk_idx = -1
 
     # ------------------------------------------------------------------ helpers
     def key_at(self, i: int):
@@ -469,6 +472,7 @@ class _Reader:
         while k >= 0 and steps < 5:
             nd = self.nodes[k]
             if nd.kind == "K":
+                self._pk_idx = k
                 return nd, colon
             if not self._is_glue_node(nd):
                 return None, False
@@ -484,6 +488,7 @@ class _Reader:
         while k < len(self.nodes):
             nd = self.nodes[k]
             if nd.kind == "K":
+                self._nk_idx = k
                 return nd
             if nd.kind == "W" and c.unit is not None and fillers < 3:
                 t = self.toks[nd.start]
@@ -495,7 +500,8 @@ class _Reader:
         return None
 
     def _followed_by_count(self, key: Node) -> bool:
-        idx = self.nodes.index(key)
+        idx = self._nk_idx                  # set by _next_key, which found ``key``
+        assert self.nodes[idx] is key
         k = idx + 1
         while k < len(self.nodes):
             nd = self.nodes[k]
@@ -507,7 +513,8 @@ class _Reader:
         return False
 
     def _preceded_by_count(self, key: Node, c: Node) -> bool:
-        idx = self.nodes.index(key)
+        idx = self._pk_idx                  # set by _prev_key, which found ``key``
+        assert self.nodes[idx] is key
         k = idx - 1
         while k >= 0:
             nd = self.nodes[k]
@@ -597,10 +604,10 @@ class _Reader:
                     continue
             # implicit keys: "12 dv", "sửa 1 nhà cho hộ nghèo"
             if c.unit == "bloodunit" and c.unit_f in ("dv", "dvi") and self.catalog.get("blood_units"):
-                self._implicit(c, "blood_units")
+                self._implicit(c, "blood_units", idx)
             elif c.unit == "house" and c.unit_f.endswith("nha") and self.catalog.get("houses") \
                     and self._house_verb_before(idx):
-                self._implicit(c, "houses")
+                self._implicit(c, "houses", idx)
 
     def _stock_count(self, c: Node, key: Node) -> bool:
         """``có 25 tình nguyện viên``: a count of people right before their key, after có/gồm…"""
@@ -614,12 +621,11 @@ class _Reader:
                 return False
         return True
 
-    def _implicit(self, c: Node, code: str) -> None:
+    def _implicit(self, c: Node, code: str, pos: int) -> None:
         key = Node("K", c.start, c.end, code=code)
         key.qty, key.qty_node = c.value, c
         key.add_part(c)
         c.taken = True
-        pos = self.nodes.index(c)
         self.nodes.insert(pos + 1, key)
 
     def _existential_before(self, c: Node) -> bool:
@@ -865,16 +871,22 @@ class _Reader:
 
     def _hard_between(self, a: Node, b: Node) -> bool:
         lo, hi = min(a.end, b.end), max(a.start, b.start)
-        return any(nd.kind == "H" and lo <= nd.start < hi for nd in self.nodes)
+        hard = self._hard_starts
+        if hard is None:
+            hard = self._hard_starts = [nd.start for nd in self.nodes if nd.kind == "H"]   # sorted
+        k = bisect_left(hard, lo)
+        return k < len(hard) and hard[k] < hi
 
     def unparsed(self, have_items: bool) -> list[str]:
         out = []
+        seen = set()
         has_key = any(nd.kind == "K" for nd in self.nodes)
         for nd in self.nodes:
             if nd.kind == "M" and not nd.taken or nd.kind == "C" and not nd.taken and (has_key or nd.unit):
                 s, e = self.toks[nd.start].start, self.toks[nd.end - 1].end
                 frag = self.text[s:e].strip()
-                if frag and frag not in out:
+                if frag and frag not in seen:
+                    seen.add(frag)
                     out.append(frag)
         return out
 
