@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.digest_facts import Facts, Figure, OrgInfo
-from bot.render import render
+from bot.render import VN_TZ, render
 
 # The default catalog's order; an organization's own indicators follow, then anything else.
 ORDER = ("gifts", "blood_units", "new_members", "volunteers", "funds_raised", "scholarships",
@@ -90,6 +90,11 @@ class Digest:
     unreachable: list[str]
     generated_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_today(self) -> bool:
+        """Built on its own day (the evening digest), not printed later for a past day."""
+        return self.generated_at is None or self.generated_at.astimezone(VN_TZ).date() == self.day
 
 
 def short_name(name: str) -> str:
