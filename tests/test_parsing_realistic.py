@@ -373,7 +373,8 @@ def test_long_realistic_message_is_fast():
 
 
 @pytest.mark.parametrize("unit", ["mau 8 ", "quà 20 suất ", "qua 20 tri gia 10tr mau 8 hv moi 5 ",
-                                  "thôn 1: 10 suất quà, ", "12 dv, ", "sửa 1 nhà cho hộ nghèo, 30tr "])
+                                  "thôn 1: 10 suất quà, ", "12 dv, ", "sửa 1 nhà cho hộ nghèo, 30tr ",
+                                  "ủng hộ 5tr 5tr 5tr 5tr ", "quà 5tr, 5tr, 5tr, "])
 def test_repeated_items_stay_linear(unit):
     # one long sentence with thousands of items: no quadratic scan over all nodes (was seconds)
     import time
@@ -381,4 +382,4 @@ def test_repeated_items_stay_linear(unit):
     start = time.perf_counter()
     res = parse_report(text, SENT)
     assert time.perf_counter() - start < 1.0
-    assert len(res.items) > 100
+    assert len(res.items) > 100 or "5tr" in unit

@@ -31,6 +31,7 @@ _DATE_STARTS = {"sang", "chieu", "toi", "trua", "dem", "hom", "buoi", "ngay"}
 
 
 _STARTERS = frozenset(NUMBER_STARTERS)
+_SCAN = 80          # how many nodes back a figure looks for its key (keeps long messages linear)
 _MOI_FOLDS = frozenset({"moi", "mooix", "moix"})       # what ``_is_moi`` may accept
 
 
@@ -660,7 +661,7 @@ class _Reader:
             key = None
             # 1. the key before it in its comma-chunk
             k = idx - 1
-            while k >= 0 and nodes[k].kind not in ("S", "H"):
+            while k >= 0 and nodes[k].kind not in ("S", "H") and idx - k <= _SCAN:
                 if nodes[k].kind == "K":
                     key = nodes[k]
                     break
@@ -671,7 +672,7 @@ class _Reader:
                     and self._ind(key.code).has_quantity:
                 # "đóng góp xây nhà nhân đạo 20 triệu": the money raised, not a house's price
                 k2 = k - 1
-                while k2 >= 0 and nodes[k2].kind not in ("S", "H"):
+                while k2 >= 0 and nodes[k2].kind not in ("S", "H") and idx - k2 <= _SCAN:
                     nd = nodes[k2]
                     if nd.kind == "K":
                         ind = self._ind(nd.code)
@@ -692,7 +693,7 @@ class _Reader:
             if key is None:
                 k = idx - 1
                 hard = 0
-                while k >= 0:
+                while k >= 0 and idx - k <= _SCAN:
                     if nodes[k].kind == "H":
                         hard += 1
                         if not m.per_unit or hard > 1 or m.per_kind is None:
@@ -746,7 +747,7 @@ class _Reader:
         """Is money node ``idx`` in a ``mỗi <unit> …`` clause it was not read as the price of?"""
         nodes, toks = self.nodes, self.toks
         k = idx - 1
-        while k >= 0:
+        while k >= 0 and idx - k <= _SCAN:
             nd = nodes[k]
             if nd.kind in ("H", "K", "M"):
                 return False
