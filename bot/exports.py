@@ -193,6 +193,8 @@ def _reports_sheet(ws, session: Session, org: Organization, start: date, end: da
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if cell.data_type == "f":  # a message such as "=HYPERLINK(…)" is text, never a formula
+                cell.data_type = "s"
 
 
 def write_workbook(session: Session, org: Organization, start: date, end: date, out) -> None:

@@ -1,0 +1,90 @@
+"""Hostile people: markup and SQL in reports shown back unchanged and harmless; committee commands
+refused to heads and strangers; a flood from one person throttles replies, never the webhook, and
+loses no report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.models import InboundEvent, Organization, Report
+from tests.fault_helpers import HEADS, STRANGER, count, sent, stored
+
+NASTY = ("qua 5, mau 2 {{ 7*7 }} {% for x in range(3) %}X{% endfor %} <script>alert(1)</script> "
+         "'; DROP TABLE reports; -- ${7*7} #{7*7} %(x)s {0.__class__}")
+
+
+def _today():
+    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def test_markup_and_sql_in_a_report_are_stored_and_shown_unchanged(settings, org, chat):
+    answer = chat.ask(HEADS[0], NASTY)
+    assert "5 suất" in answer
+    assert "49" not in answer and "XXX" not in answer  # nothing was evaluated
+    with session_scope(settings.database_url) as s:
+        raw = s.scalar(select(Report.raw_text))
+    assert raw == NASTY
+    # what the head sees of it later, and what the committee sees
+    mine = chat.ask(HEADS[0], "xem")
+    assert "49" not in mine and "XXX" not in mine
+    from bot.digest_jobs import compose
+    from bot.exports import build_workbook
+
+    with session_scope(settings.database_url) as s:
+        o = s.scalar(select(Organization).where(Organization.code == org))
+        digest, _facts = compose(s, o, _today(), datetime.now(UTC))
+        wb = build_workbook(s, o, _today(), _today())
+    assert "49" not in digest and "XXX" not in digest and "5 suất" in digest or "5" in digest
+    cells = [c for row in wb.worksheets[-1].iter_rows() for c in row if c.value == NASTY]
+    assert len(cells) == 1 and cells[0].data_type == "s"
+    assert count(settings, Report) == 1  # the table is still there
+    print(f"hostile text: stored={count(settings, Report)} replies={len(sent(chat.zalo, HEADS[0]))}")
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://evil.example\",\"bấm\") qua 3", "=1+1 qua 4", "@SUM(A1) qua 2"])
+def test_a_report_that_looks_like_a_formula_stays_text_in_the_export(settings, org, chat, text):
+    chat.ask(HEADS[1], text)
+    from bot.exports import build_workbook
+
+    with session_scope(settings.database_url) as s:
+        o = s.scalar(select(Organization).where(Organization.code == org))
+        wb = build_workbook(s, o, _today(), _today())
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value == text]
+    assert cells and all(c.data_type == "s" for c in cells), [(c.value, c.data_type) for c in cells]
+
+
+COMMITTEE_COMMANDS = ["tổng", "chưa báo cáo", "chỉ tiêu", "xuất", "chi hội", "mời 0912345678", "nhắc"]
+
+
+@pytest.mark.parametrize("command", COMMITTEE_COMMANDS)
+def test_committee_commands_are_refused_to_heads_and_strangers(command, settings, org, chat):
+    head = chat.ask(HEADS[2], command)
+    stranger = chat.ask(STRANGER, command)
+    assert "dành cho Ban Thường vụ" in head or "chỉ dành cho quản trị viên" in head, head
+    assert "chưa gắn với chi hội" in stranger, stranger
+    # no data leaked: no figure, no chapter name other than their own
+    assert "Nhị Dinh 1" not in head and "Nhị Dinh" not in stranger and ".xlsx" not in head + stranger
+    assert count(settings, Report) == 0
+
+
+def test_a_flood_from_one_person_throttles_replies_not_the_webhook(settings, org, chat, zalo):
+    limit = settings.reply_limit_per_minute
+    statuses = Counter(chat.say(HEADS[3], f"qua {i + 1}, mau 1")["status"] for i in range(1000))
+    assert statuses == {200: 1000}  # the webhook is never throttled
+    chat.work()
+    events, reports = stored(settings)
+    with session_scope(settings.database_url) as s:
+        minutes = Counter(int(t.timestamp()) // 60 for t in s.scalars(select(InboundEvent.received_at)))
+    expected = sum(min(n, limit) + (n > limit) for n in minutes.values())
+    replies = sent(zalo, HEADS[3])
+    throttled = sum("tạm ngừng trả lời" in m["text"] for m in replies)
+    print(f"hostile flood: webhook={dict(statuses)} stored={events}/{reports} replies={len(replies)} "
+          f"throttle_notices={throttled} minutes={len(minutes)} limit={limit}")
+    assert (events, reports) == (1000, 1000)
+    assert len(replies) == expected and throttled == sum(n > limit for n in minutes.values())
