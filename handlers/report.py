@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from bot.context import Ctx
 from bot.events import Message
@@ -99,6 +100,7 @@ def find_duplicate(ctx: Ctx, chapter, items) -> Report | None:
             Report.created_at >= ctx.now - DUPLICATE_WINDOW,
         )
         .order_by(Report.id.desc())
+        .options(selectinload(Report.items))  # one query for all their items, not one per report
     )
     return next((r for r in recent if _same_items(r.items) == wanted), None)
 
