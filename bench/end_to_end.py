@@ -126,6 +126,18 @@ def noop_rate(conn, n: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children (gunicorn's workers), in seconds."""
+    total = 0.0
+    for p in [pid, *children_of(pid)]:
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
 def run() -> tuple[list[dict], dict]:
     work = tempdir("e2e")
     n = 2000 if QUICK else 10_000
@@ -176,6 +188,8 @@ def run() -> tuple[list[dict], dict]:
             since = sim.total()
 
             log(f"e2e: {n} reports as fast as the simulator delivers them")
+            mine = {"web": [web], "workers": workers, "simulator": [sim_proc], "redis": procs.children[:1]}
+            cpu0 = {k: sum(cpu_seconds(p.pid) for p in v) for k, v in mine.items()}
             t0 = time.time()
             delivered = drive(sim, n, CHAPTERS, None)
             t_posted = time.time()
@@ -185,6 +199,9 @@ def run() -> tuple[list[dict], dict]:
             last = max(int(m["at"]) for m in replies) if replies else first
             rate = len(lat) / ((last - first) / 1000)
             log(f"e2e: posted {n} in {t_posted - t0:.1f}s; replied {len(lat)} at {rate:.0f}/s; {check}")
+            wall = time.time() - t0
+            cpu = {k: round((sum(cpu_seconds(p.pid) for p in v) - cpu0[k]) / n * 1000, 2) for k, v in mine.items()}
+            log(f"e2e: CPU ms per report by process group: {cpu} (wall {wall:.0f}s, load {os.getloadavg()})")
 
             since = sim.total()
             log(f"e2e: {n_rate} reports at 50/s")
@@ -213,7 +230,8 @@ def run() -> tuple[list[dict], dict]:
     ok = stored[0] == total and stored[1] == total and not check["missing"] and not check["doubled"]
     rows = [
         figure("end_to_end", "reports_per_second", rate, "reports/s", rate_noop, workers=2,
-               worker_class=worker_class, reports=n, stored_once_replied_once=ok),
+               worker_class=worker_class, reports=n, stored_once_replied_once=ok,
+               cpu_ms_per_report=cpu),
         figure("end_to_end", "p95_webhook_to_reply_at_50_per_s", percentile(lat50, 95), "ms", None,
                p50=percentile(lat50, 50), reports=n_rate),
         figure("end_to_end", "p95_webhook_to_reply_saturated", percentile(lat, 95), "ms", None),
