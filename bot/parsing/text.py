@@ -132,31 +132,47 @@ def _word_info(word: str) -> tuple[str, str, bool, bool] | None:
     return info
 
 
+# The same tokens as ``_TOKEN_RE`` (kept as the documented grammar), read with one
+# ``findall`` instead of a Python-level ``finditer`` loop: each match also swallows the
+# horizontal whitespace before its token, so offsets follow from lengths alone. The
+# ``\Z`` branch lets trailing whitespace match too, so no start position ever
+# backtracks over a long run of spaces (linear time on any text).
+_SCAN_RE = re.compile(r"([^\S\n]*)(?:([^\W\d_]+)|(\d+(?:[.,]\d+)*)|(\n)|(\S)|\Z)", re.UNICODE)
+
+
 def tokenize(text: str) -> list[Token]:
     """Cut NFC ``text`` into tokens (one linear pass)."""
     tokens: list[Token] = []
     append = tokens.append
-    cache = _WORD_CACHE
-    last_end = 0
-    for m in _TOKEN_RE.finditer(text):
-        s, e = m.span()
-        raw = m.group()
-        gap = s == 0 or s > last_end
-        last_end = e
-        g = m.lastindex
-        if g == 2:
-            info = cache.get(raw, False)
+    get = _WORD_CACHE.get
+    pos = 0
+    for ws, word, num, nl, other in _SCAN_RE.findall(text):
+        if ws:
+            s = pos + len(ws)
+            gap = True
+        else:
+            s = pos
+            gap = s == 0
+        if word:
+            e = s + len(word)
+            info = get(word, False)
             if info is False:
-                info = _word_info(raw)
+                info = _word_info(word)
             if info is not None:
-                append(Token("w", s, e, raw, info[0], info[1], gap, info[2], info[3]))
-                continue
-        elif g == 1 and raw.isascii():
-            append(Token("n", s, e, raw, raw, "", gap, False, False))
-            continue
-        elif g == 3:
-            append(Token("nl", s, e, raw, raw, "", gap, False, False))
-            continue
-        # other symbols, stray marks, non-ASCII digits: never figures
-        append(Token("p", s, e, raw, raw, "", gap, False, False))
+                append(Token("w", s, e, word, info[0], info[1], gap, info[2], info[3]))
+            else:
+                append(Token("p", s, e, word, word, "", gap, False, False))
+        elif num:
+            e = s + len(num)
+            # non-ASCII digits are never figures
+            append(Token("n" if num.isascii() else "p", s, e, num, num, "", gap, False, False))
+        elif nl:
+            e = s + 1
+            append(Token("nl", s, e, nl, nl, "", gap, False, False))
+        elif other:
+            e = s + len(other)
+            append(Token("p", s, e, other, other, "", gap, False, False))
+        else:
+            break                       # trailing whitespace (the ``\Z`` branch)
+        pos = e
     return tokens
