@@ -17,12 +17,24 @@ from bot.logs import setup_logging
 from bot.queue import QUEUES
 from bot.redis_server import connect, resolve_redis_url
 
+# A worker that dies mid-job (SIGKILL, OOM, host loss) leaves the job in StartedJobRegistry until
+# its heartbeat lapses (the job monitoring interval + 60 s; our SimpleWorker does not beat during
+# a job, so that is also the longest a job may run: event jobs time out well before, at 60 s) and
+# a maintenance pass requeues it (every event job has retries left). RQ's defaults make that up to
+# 10 min, and an idle worker only looks between 405 s dequeue waits; ours: about 75 s + 30 s.
+# The pass takes RQ's per-queue maintenance lock in Redis, so with any number of workers on any
+# number of hosts it runs once per queue at a time.
+MAINTENANCE_INTERVAL = 30
+WORKER_TTL = 45  # an idle worker wakes every WORKER_TTL - 15 s, so the pass runs on time
+JOB_MONITORING_INTERVAL = 15
+
 
 def build_worker(settings: Settings, *, name: str | None = None, worker_class=None):
     conn = connect(resolve_redis_url(settings))
     queues = [Queue(q, connection=conn) for q in QUEUES]
     cls = worker_class or (Worker if settings.worker_class == "fork" else SimpleWorker)
-    return cls(queues, connection=conn, name=name)
+    return cls(queues, connection=conn, name=name, maintenance_interval=MAINTENANCE_INTERVAL,
+               worker_ttl=WORKER_TTL, job_monitoring_interval=JOB_MONITORING_INTERVAL)
 
 
 def main(argv: list[str] | None = None) -> None:

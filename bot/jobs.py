@@ -6,6 +6,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from redis.exceptions import LockError
+
 from bot import events, outbox
 from bot.channels import sender_for
 from bot.config import Settings
@@ -17,6 +19,7 @@ from bot.store import save_inbound
 from handlers import Reply
 
 log = logging.getLogger(__name__)
+SENDER_LOCK_TTL = 30  # seconds; far above one event's work
 _conns: dict[str, object] = {}
 
 
@@ -40,12 +43,23 @@ def handle_event(channel: str, payload_json: str) -> str:
     event = events.parse_bot_update(payload) if channel == events.BOT else events.parse_event(payload)
     sender_id = getattr(event, "sender_id", None) or "-"
     # One person's messages are handled one at a time, so "huỷ" always meets the report before it.
-    with conn.lock(f"chb:lock:sender:{channel}:{sender_id}", timeout=120, blocking_timeout=60):
+    # The lock outlives a worker that is killed while holding it, so it is short: the others then
+    # wait SENDER_LOCK_TTL at most, not minutes (each job is idempotent if it ever does expire).
+    lock = conn.lock(f"chb:lock:sender:{channel}:{sender_id}", timeout=SENDER_LOCK_TTL,
+                     blocking_timeout=SENDER_LOCK_TTL + 10)
+    if not lock.acquire():
+        raise LockError("sender lock busy")  # RQ retries the job later
+    try:
         session = sessionmaker_for(settings.database_url)()
         try:
             return _handle(session, settings, conn, event, payload)
         finally:
             session.close()
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("event.lock_expired", extra={"event": event.event_name})
 
 
 def _handle(session, settings, conn, event, payload) -> str:

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=2)
 
 
+class StillSending(RuntimeError):
+    """Rows are claimed by another worker (alive, or dead until the claim is stale): retry later."""
+
+
 def record(
     session: Session,
     *,
@@ -70,8 +74,15 @@ def _claim(session: Session, row_id: int, now: datetime) -> bool:
 
 def deliver(session: Session, sender, rows: list[OutboundMessage], now: datetime) -> None:
     """Send each pending row in order. Transient failures raise, so RQ retries the job."""
+    busy = 0
     for row in rows:
-        if row.status not in ("pending", "sending") or not _claim(session, row.id, now):
+        if row.status not in ("pending", "sending"):
+            continue
+        if not _claim(session, row.id, now):
+            # Claimed by someone else: fine if it got sent; if it is still "sending", that claim
+            # may belong to a worker that died, so retry the job until the claim goes stale.
+            status = session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == row.id))
+            busy += status == "sending"
             continue
         try:
             message_id = sender.send(row.channel, row.recipient, row.text, row.quote_id)
@@ -91,6 +102,8 @@ def deliver(session: Session, sender, rows: list[OutboundMessage], now: datetime
                 raise
             continue
         _finish(session, row, "sent", message_id=message_id, now=now)
+    if busy:
+        raise StillSending(f"{busy} messages claimed by another worker")
 
 
 def _release(session: Session, row: OutboundMessage) -> None:
