@@ -108,18 +108,17 @@ def run() -> list[dict]:
         plain = psycopg.connect(f"{PG_ADMIN}/{DB}", autocommit=True)
         org_rows = {o.id: o for o in session.scalars(select(Organization))}
 
-        def commune_code(org_id):  # what handlers/totals.py does for one organization
+        def commune_code(org_id):  # what handlers/totals.py does, in a session of its own as a job has
             org = org_rows[org_id]
-            catalog = stats.catalog_for_org(org)
-            found = stats.totals(session, org.id, month_start, today, catalog=catalog)
-            stats.total_views(found, catalog)
-            len(stats.reporting_chapter_ids(session, org.id, month_start, today))
-            len(stats.chapters(session, org.id))
-            session.rollback()
+            with Session() as own:
+                catalog = stats.catalog_for_org(org)
+                found = stats.totals(own, org.id, month_start, today, catalog=catalog)
+                stats.total_views(found, catalog)
+                len(stats.reporting_chapter_ids(own, org.id, month_start, today))
+                len(stats.chapters(own, org.id))
 
-        def commune_sum(org_id):  # the aggregate alone, through stats.totals (ORM, one query)
+        def commune_sum(org_id):  # the aggregate alone: stats.totals in an open session
             stats.totals(session, org_id, month_start, today)
-            session.rollback()
 
         def commune_plain(org_id):
             plain.execute(PLAIN_COMMUNE, (org_id, month_start, today)).fetchall()
