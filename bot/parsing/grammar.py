@@ -31,6 +31,7 @@ _DATE_STARTS = {"sang", "chieu", "toi", "trua", "dem", "hom", "buoi", "ngay"}
 
 
 _STARTERS = frozenset(NUMBER_STARTERS)
+_MISS = object()
 _SCAN = 80          # how many nodes back a figure looks for its key (keeps long messages linear)
 _MOI_FOLDS = frozenset({"moi", "mooix", "moix"})       # what ``_is_moi`` may accept
 
@@ -38,6 +39,23 @@ _MOI_FOLDS = frozenset({"moi", "mooix", "moix"})       # what ``_is_moi`` may ac
 def _telex_in(f: str, table) -> bool:
     got = untelex(f)
     return got is not None and got[0] in table
+
+
+# What pass 1 may do with a folded word, computed once per word and lexicon: most words
+# of a message are none of these and become a plain "W" node after one dict lookup.
+_F_DATE, _F_ALIAS, _F_ALIAS_TELEX, _F_STARTER = 1, 2, 4, 8
+
+
+def _word_flags(lex: Lexicon, f: str) -> int:
+    memo = lex.read_flags
+    got = memo.get(f)
+    if got is None:
+        got = ((_F_DATE if f in _DATE_STARTS else 0) | (_F_ALIAS if f in lex.aliases else 0)
+               | (_F_ALIAS_TELEX if _telex_in(f, lex.aliases) else 0) | (_F_STARTER if f in _STARTERS else 0))
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[f] = got
+    return got
 
 
 class Node:
@@ -65,12 +83,11 @@ class Node:
 
     __slots__ = ("kind", "start", "end", "__dict__")
 
-    def __init__(self, kind: str, start: int, end: int, **kw):
+    # positional only: most nodes are plain words, and ``**kw`` made every one pay for it
+    def __init__(self, kind: str, start: int, end: int):
         self.kind = kind
         self.start = start
         self.end = end
-        if kw:
-            self.__dict__.update(kw)
 
     def add_part(self, node: "Node") -> None:
         if not self.parts:
@@ -106,30 +123,26 @@ class _Reader:
         self._pk_idx = self._nk_idx = -1
 
     # ------------------------------------------------------------------ helpers
+    # Memos use ``get`` with a sentinel: most positions are asked once, and a raised
+    # KeyError per first ask cost more than the lookup it saved.
     def key_at(self, i: int):
         """``lex.match_key`` at token ``i``, computed once per position."""
-        memo = self._key_memo
-        try:
-            return memo[i]
-        except KeyError:
-            got = memo[i] = self.lex.match_key(self.toks, i, self.accented)
-            return got
+        got = self._key_memo.get(i, _MISS)
+        if got is _MISS:
+            got = self._key_memo[i] = self.lex.match_key(self.toks, i, self.accented)
+        return got
 
     def unit_at(self, i: int):
-        memo = self._unit_memo
-        try:
-            return memo[i]
-        except KeyError:
-            got = memo[i] = self.lex.units.match(self.toks, i)
-            return got
+        got = self._unit_memo.get(i, _MISS)
+        if got is _MISS:
+            got = self._unit_memo[i] = self.lex.units.match(self.toks, i)
+        return got
 
     def block_at(self, i: int):
-        memo = self._block_memo
-        try:
-            return memo[i]
-        except KeyError:
-            got = memo[i] = self.lex.block.match(self.toks, i)
-            return got
+        got = self._block_memo.get(i, _MISS)
+        if got is _MISS:
+            got = self._block_memo[i] = self.lex.block.match(self.toks, i)
+        return got
 
     def tok(self, i: int) -> Token | None:
         return self.toks[i] if 0 <= i < len(self.toks) else None
@@ -158,7 +171,8 @@ class _Reader:
         toks, n = self.toks, len(self.toks)
         nodes = self.nodes
         append = nodes.append
-        aliases = self.lex.aliases
+        lex = self.lex
+        flags_of = lex.read_flags.get
         accented = self.accented
         today = self.today
         i = 0
@@ -167,7 +181,14 @@ class _Reader:
             kind = t.kind
             if kind == "w":
                 f = t.f
-                if f in _DATE_STARTS:
+                fl = flags_of(f)
+                if fl is None:
+                    fl = _word_flags(lex, f)
+                if not fl:
+                    append(Node("W", i, i + 1))
+                    i += 1
+                    continue
+                if fl & _F_DATE:
                     dm = match_date(toks, i, today, accented)
                     if dm is not None:
                         if self.date is None and dm.day is not None:
@@ -175,13 +196,15 @@ class _Reader:
                         append(Node("X", i, dm.end))
                         i = dm.end
                         continue
-                if f in aliases or not t.sig and _telex_in(f, aliases):
+                if fl & _F_ALIAS or not t.sig and fl & _F_ALIAS_TELEX:
                     km = self.key_at(i)
                     if km is not None:
-                        append(Node("K", i, km.end, code=km.code, verb=km.verb))
+                        nd = Node("K", i, km.end)
+                        nd.code, nd.verb = km.code, km.verb
+                        append(nd)
                         i = km.end
                         continue
-                if f in _STARTERS and _is_starter(t, accented):
+                if fl & _F_STARTER and _is_starter(t, accented):
                     got = self.read_number(i)
                     if got is not None:
                         append(got)
@@ -299,7 +322,8 @@ class _Reader:
             return Node("X", i, j)
         value = int(amt.value)
         if amt.money:
-            node = Node("M", i, j, value=value)
+            node = Node("M", i, j)
+            node.value = value
             self._per_unit(node)
             return node
         # a count: what does it count?
@@ -313,8 +337,9 @@ class _Reader:
                 if kind == "house" and toks[end - 1].f == "nha" and self.key_at(end - 1):
                     end -= 1                          # "2 căn nhà nhân đạo": the key keeps "nhà"
                     kind = "house"
-                node = Node("C", i, end, value=value, unit=kind,
-                            unit_f=" ".join(x.f for x in toks[j:end]), words=amt.words)
+                node = Node("C", i, end)
+                node.value, node.unit, node.words = value, kind, amt.words
+                node.unit_f = " ".join(x.f for x in toks[j:end])
                 node.per_unit = self._count_per_unit(i)
                 return node
             if self.block_at(j):
@@ -327,10 +352,12 @@ class _Reader:
             return Node("X", i, j + 1)
         # bare number after a money word: đồng
         if value >= 10_000 and self._money_context(i) or value >= 1000 and self._is_times(i - 1):
-            node = Node("M", i, j, value=value)
+            node = Node("M", i, j)
+            node.value = value
             self._per_unit(node)
             return node
-        node = Node("C", i, j, value=value, words=amt.words)
+        node = Node("C", i, j)
+        node.value, node.words = value, amt.words
         node.per_unit = self._count_per_unit(i)
         return node
 
@@ -623,7 +650,8 @@ class _Reader:
         return True
 
     def _implicit(self, c: Node, code: str, pos: int) -> None:
-        key = Node("K", c.start, c.end, code=code)
+        key = Node("K", c.start, c.end)
+        key.code = code
         key.qty, key.qty_node = c.value, c
         key.add_part(c)
         c.taken = True

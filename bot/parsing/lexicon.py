@@ -125,6 +125,7 @@ class PhraseTable:
 
     def __init__(self, phrases: dict[str, object]):
         self.index: dict[str, list[tuple[tuple[Word, ...], object]]] = {}
+        self._telex_starts: dict[str, bool] = {}     # folded word -> its Telex reading starts a phrase
         for phrase, value in phrases.items():
             ws = _words(phrase)
             if ws:
@@ -149,23 +150,34 @@ class PhraseTable:
             if s < 0:
                 continue
             t = tokens[s]
-            if t.kind != "w" or (t.f not in index and t.sig):
+            if t.kind != "w" or (t.f not in index and (t.sig or not self._telex_start(t.f))):
                 continue
             m = self.match(tokens, s)
             if m is not None and m[1] == j:
                 return s
         return None
 
+    def _telex_start(self, f: str) -> bool:
+        """Does the Telex reading of unaccented ``f`` start a phrase? (memoised per word)"""
+        got = self._telex_starts.get(f)
+        if got is None:
+            tel = untelex(f)
+            got = self._telex_starts[f] = tel is not None and tel[0] in self.index
+            if len(self._telex_starts) > 50_000:
+                self._telex_starts.clear()
+        return got
+
     def match(self, tokens: list[Token], i: int, lenient: bool = True):
         """(value, end) of the longest phrase at ``tokens[i]`` (diacritics must agree where written)."""
         t = tokens[i]
         if t.kind != "w":
             return None
-        cands = self.index.get(t.f, ())
-        if not cands and t.sig == "":
-            got = untelex(t.f)
-            if got:
-                cands = self.index.get(got[0], ())
+        cands = self.index.get(t.f)
+        if cands is None:
+            # most words start no phrase: say so without building anything
+            if t.sig or not self._telex_start(t.f):
+                return None
+            cands = self.index.get(untelex(t.f)[0], ())
         for ws, value in cands:
             if i + len(ws) > len(tokens):
                 continue
@@ -244,6 +256,7 @@ class Lexicon:
         self.plan = PhraseTable({w: True for w in PLAN_WORDS})
         self.done = PhraseTable({w: True for w in DONE_WORDS})
         self.per_unit_verbs = PhraseTable({w: True for w in PER_UNIT_VERBS})
+        self.read_flags: dict[str, int] = {}     # grammar's per-word memo (see ``_word_flags``)
 
     def indicator(self, code: str) -> Indicator:
         return self.catalog.get(code)
@@ -257,6 +270,7 @@ class Lexicon:
                 yield got
 
     def match_key(self, tokens: list[Token], i: int, accented: bool) -> KeyMatch | None:
+        """The longest alias at ``tokens[i]`` (as written, then as a Telex leftover)."""
         t = tokens[i]
         if t.kind != "w":
             return None
@@ -268,16 +282,22 @@ class Lexicon:
         second = aliases.get(tel[0]) if tel is not None else None
         if first is None and second is None:
             return None
-        best: KeyMatch | None = None
+        groups = []
+        if first:
+            groups.append((f, sig, first))
+        if second:
+            groups.append((tel[0], tel[1], second))
+        best: Alias | None = None
         best_len = 0
         ntok = len(tokens)
-        for f0, sig0, cands in ((f, sig, first), (tel[0] if tel else "", tel[1] if tel else "", second)):
-            if not cands:
-                continue
-            for alias in cands:
+        word_ok = self._word_ok
+        for f0, sig0, cands in groups:
+            for alias in cands:            # longest first: the first that fits wins its group
                 ws = alias.words
                 n = len(ws)
-                if n <= best_len or i + n > ntok:
+                if n <= best_len:
+                    break
+                if i + n > ntok:
                     continue
                 multi = n > 1
                 w0 = ws[0]
@@ -286,16 +306,25 @@ class Lexicon:
                 ok = True
                 for k in range(1, n):
                     tk = tokens[i + k]
-                    if tk.kind != "w" or not self._word_ok(tk, ws[k], accented):
+                    if tk.kind != "w":
+                        ok = False
+                        break
+                    w = ws[k]
+                    if tk.f == w.f and (not w.strict or tk.sig == w.sig or tk.sig == ""):
+                        continue           # the common case of ``_word_ok``, inline
+                    if not word_ok(tk, w, accented):
                         ok = False
                         break
                 if not ok:
                     continue
                 if not multi and f0 in NOT_KEY_BEFORE and not self._context_ok(tokens, i, f0, accented):
                     continue
-                best = KeyMatch(alias.code, i, i + n, alias.verb)
+                best = alias
                 best_len = n
-        return best
+                break
+        if best is None:
+            return None
+        return KeyMatch(best.code, i, i + best_len, best.verb)
 
     def _word_ok(self, tk: Token, w: Word, accented: bool) -> bool:
         if tk.f == w.f and (not w.strict or tk.sig == w.sig or tk.sig == ""):
