@@ -129,6 +129,14 @@ class _Reader:
         """``lex.match_key`` at token ``i``, computed once per position."""
         got = self._key_memo.get(i, _MISS)
         if got is _MISS:
+            t = self.toks[i]
+            if t.kind != "w":
+                return None
+            fl = self.lex.read_flags.get(t.f)
+            if fl is None:
+                fl = _word_flags(self.lex, t.f)
+            if not (fl & _F_ALIAS or not t.sig and fl & _F_ALIAS_TELEX):
+                return None                 # no alias starts with this word
             got = self._key_memo[i] = self.lex.match_key(self.toks, i, self.accented)
         return got
 
@@ -213,7 +221,10 @@ class _Reader:
                 append(Node("W", i, i + 1))
                 i += 1
             elif kind == "n":
-                dm = match_date(toks, i, today, accented)
+                # a date needs a "." inside or a glued / - . after (see ``match_date``)
+                nx = toks[i + 1] if i + 1 < n else None
+                dm = match_date(toks, i, today, accented) if "." in t.text or (
+                    nx is not None and nx.kind == "p" and not nx.gap and nx.text in "/-.") else None
                 if dm is not None:
                     if self.date is None and dm.day is not None:
                         self.date = dm.day
@@ -309,12 +320,11 @@ class _Reader:
         if amt is None:
             return None
         if t.kind == "n" and not amt.money and (
-                lex.marker_before(toks, i, amt.end < n and self.unit_at(amt.end) is not None)
+                lex.marker_before(toks, i, lambda: amt.end < n and self.unit_at(amt.end) is not None)
                 or self._capitalized_name_before(i)):
             return Node("X", i, i + 1)
         j = amt.end
-        full_words = all(u in ("nghin", "ngan", "trieu", "ty", "ti") for u in amt.units)
-        if amt.money and amt.units and full_words:
+        if amt.money and amt.units and all(u in ("nghin", "ngan", "trieu", "ty", "ti") for u in amt.units):
             # "hai nghìn suất quà", "1 nghìn người": a big count, not money
             if j < n and (self.unit_at(j) or self.key_at(j)):
                 amt = Amount(amt.value, amt.end, False, amt.words, 1, ())
@@ -367,7 +377,8 @@ class _Reader:
         moved = True
         while moved and j > 0:
             moved = False
-            if self.is_p(j - 1, ":="):
+            t = self.toks[j - 1]
+            if t.kind == "p" and t.text in ":=":
                 j -= 1
                 moved = True
                 continue
@@ -395,8 +406,10 @@ class _Reader:
         return False
 
     def _is_times(self, i: int) -> bool:
-        t = self.tok(i)
-        return t is not None and (t.kind == "p" and t.text in "x×*" or t.kind == "w" and t.f == "x" and t.gap)
+        if not 0 <= i < len(self.toks):
+            return False
+        t = self.toks[i]
+        return (t.kind == "p" and t.text in "x×*" or t.kind == "w" and t.f == "x" and t.gap)
 
     def _per_unit(self, node: Node) -> None:
         toks, n = self.toks, len(self.toks)
@@ -874,7 +887,7 @@ class _Reader:
                     pm = plan.match(toks, nd.start)
                     if pm is not None:
                         hits[nd.start] = pm
-        if not hits and not any(t.text == "?" for t in toks):
+        if not hits and "?" not in self.text:       # every "?" is a token of its own
             return                      # no question, no plan word: nothing to mark
         clause: list[Node] = []
         for nd in nodes + [Node("H", len(toks), len(toks))]:

@@ -132,6 +132,23 @@ class PhraseTable:
                 self.index.setdefault(ws[0].f, []).append((ws, value))
         for lst in self.index.values():
             lst.sort(key=lambda e: -len(e[0]))
+        # the words a phrase may end with: ``ends_at`` rejects most positions on the last one
+        self._lasts = frozenset(ws[-1].f for lst in self.index.values() for ws, _ in lst)
+        self._telex_lasts: dict[str, bool] = {}
+
+    def _may_end_with(self, t: Token) -> bool:
+        """Could a phrase end with word token ``t`` (as written, or as a Telex leftover)?"""
+        if t.f in self._lasts:
+            return True
+        if t.sig:
+            return False
+        got = self._telex_lasts.get(t.f)
+        if got is None:
+            tel = untelex(t.f)
+            got = self._telex_lasts[t.f] = tel is not None and tel[0] in self._lasts
+            if len(self._telex_lasts) > 50_000:
+                self._telex_lasts.clear()
+        return got
 
     def may_start(self, t: Token) -> bool:
         """Could a phrase of the table start at word token ``t``?"""
@@ -145,6 +162,11 @@ class PhraseTable:
     def ends_at(self, tokens: list[Token], j: int) -> int | None:
         """Start of the phrase (tried 3, 2, then 1 words long) that ends right before ``j``."""
         index = self.index
+        if j < 1:
+            return None
+        last = tokens[j - 1]
+        if last.kind != "w" or not self._may_end_with(last):
+            return None
         for span in (3, 2, 1):
             s = j - span
             if s < 0:
@@ -352,7 +374,7 @@ class Lexicon:
         return True
 
     # ------------------------------------------------------------------ others
-    def marker_before(self, tokens: list[Token], i: int, counted: bool = False) -> bool:
+    def marker_before(self, tokens: list[Token], i: int, counted=False) -> bool:
         """Is ``tokens[i]`` (a number) right after a name marker (``thôn 2``, ``số 3``)?
 
         ``counted``: a counted noun follows the number; then a marker that is also an
@@ -373,6 +395,8 @@ class Lexicon:
             if key in self.markers:
                 sigs = self.marker_sigs[key]
                 if self.markers[key]:
+                    if callable(counted):
+                        counted = counted()       # asked only when it matters (see grammar)
                     if not counted and all(t.sig == s for t, s in zip(seg, sigs)):
                         return True
                 elif all(not t.sig or t.sig == s or t.f not in STRICT for t, s in zip(seg, sigs)):
