@@ -22,7 +22,7 @@ from bot.parsing.dates import local_today, match_date
 from bot.parsing.lexicon import Lexicon, lexicon_for
 from bot.parsing.numbers import NUMBER_STARTERS, Amount, _is_starter, is_currency, is_money_unit, read_amount
 from bot.parsing.result import Item, ParseResult
-from bot.parsing.text import Token, nfc, tokenize, untelex
+from bot.parsing.text import Token, nfc, scan, untelex
 
 HARD_P = set(";.!?+•|…\u2022\u25cf\u27a2\u2192\u25ba")
 SOFT_P = set(",()[]{}\u201c\u201d\"")
@@ -100,17 +100,9 @@ class _Reader:
         self.text = text
         self.lex: Lexicon = lexicon_for(catalog)
         self.catalog = catalog
-        self.toks = tokenize(text)
-        nwords = marked = nletters = ncaps = 0
-        for t in self.toks:
-            if t.kind == "w":
-                nwords += 1
-                if t.sig:
-                    marked += 1
-                if len(t.text) > 1:
-                    nletters += 1
-                    if t.allcaps:
-                        ncaps += 1
+        self.toks, nwords, marked, nletters, ncaps = scan(text)
+        self._inds = catalog._by_code
+        self.nkeys = 0                    # "K" nodes made (read and ``_implicit``)
         self.accented = marked >= 2 and marked * 10 >= 3 * nwords
         self.caps = nletters > 0 and ncaps * 2 > nletters
         self.today = local_today(sent_at)
@@ -208,6 +200,7 @@ class _Reader:
                     km = self.key_at(i)
                     if km is not None:
                         nd = Node("K", i, km.end)
+                        self.nkeys += 1
                         nd.code, nd.verb = km.code, km.verb
                         append(nd)
                         i = km.end
@@ -479,7 +472,7 @@ class _Reader:
 
     # ------------------------------------------------------------------ pass 2: attach
     def _ind(self, code: str):
-        return self.catalog.get(code)
+        return self._inds.get(code)
 
     def _fit(self, key: Node, c: Node) -> str | None:
         """How count ``c`` fits ``key``: "direct", "recipient" or None."""
@@ -664,6 +657,7 @@ class _Reader:
 
     def _implicit(self, c: Node, code: str, pos: int) -> None:
         key = Node("K", c.start, c.end)
+        self.nkeys += 1
         key.code = code
         key.qty, key.qty_node = c.value, c
         key.add_part(c)
@@ -864,26 +858,33 @@ class _Reader:
                 continue
             if qty is not None and qty <= 0 and value is None:
                 continue
-            starts = [key.start] + [p.start for p in key.parts]
-            ends = [key.end] + [p.end for p in key.parts]
-            s, e = self.toks[min(starts)].start, self.toks[max(ends) - 1].end
+            lo, hi = key.start, key.end
+            for p in key.parts:
+                if p.start < lo:
+                    lo = p.start
+                if p.end > hi:
+                    hi = p.end
+            s, e = self.toks[lo].start, self.toks[hi - 1].end
             out.append(Item(key.code, qty if qty else None if qty == 0 else qty, value or None,
                             (s, e), self.text[s:e]))
-        out.sort(key=lambda it: it.span[0])
+        if len(out) > 1:
+            out.sort(key=lambda it: it.span[0])
         return [it for it in out if it.quantity is not None or it.value_vnd is not None]
 
     def _mark_plans_and_questions(self) -> None:
         """Keys in a question, or after a plan word (sẽ, dự kiến, chỉ tiêu …) report nothing."""
         nodes = self.nodes
-        if not any(nd.kind == "K" for nd in nodes):
+        if not self.nkeys:
             return
         toks = self.toks
         plan, done = self.lex.plan, self.lex.done
         hits = {}
+        plan_index, plan_telex = plan.index, plan._telex_start
         for nd in nodes:
             if nd.kind == "W":
                 t = toks[nd.start]
-                if t.kind == "w" and plan.may_start(t):
+                # ``plan.may_start(t)``, inline: this runs for every plain word
+                if t.kind == "w" and (t.f in plan_index or not t.sig and plan_telex(t.f)):
                     pm = plan.match(toks, nd.start)
                     if pm is not None:
                         hits[nd.start] = pm
@@ -922,7 +923,7 @@ class _Reader:
     def unparsed(self, have_items: bool) -> list[str]:
         out = []
         seen = set()
-        has_key = any(nd.kind == "K" for nd in self.nodes)
+        has_key = self.nkeys > 0
         for nd in self.nodes:
             if nd.kind == "M" and not nd.taken or nd.kind == "C" and not nd.taken and (has_key or nd.unit):
                 s, e = self.toks[nd.start].start, self.toks[nd.end - 1].end

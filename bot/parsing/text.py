@@ -142,6 +142,16 @@ _SCAN_RE = re.compile(r"([^\S\n]*)(?:([^\W\d_]+)|(\d+(?:[.,]\d+)*)|(\n)|(\S)|\Z)
 
 def tokenize(text: str) -> list[Token]:
     """Cut NFC ``text`` into tokens (one linear pass)."""
+    return scan(text)[0]
+
+
+def scan(text: str) -> tuple[list[Token], int, int, int, int]:
+    """:func:`tokenize`, also counting what the grammar asks of the words.
+
+    Returns (tokens, words, words with diacritics, words of 2+ letters, all-caps words),
+    counted here so the grammar does not walk the tokens again.
+    """
+    nwords = marked = nletters = ncaps = 0
     tokens: list[Token] = []
     append = tokens.append
     get = _WORD_CACHE.get
@@ -160,6 +170,13 @@ def tokenize(text: str) -> list[Token]:
                 info = _word_info(word)
             if info is not None:
                 append(Token("w", s, e, word, info[0], info[1], gap, info[2], info[3]))
+                nwords += 1
+                if info[1]:
+                    marked += 1
+                if e - s > 1:
+                    nletters += 1
+                    if info[3]:         # all caps implies 2+ letters
+                        ncaps += 1
             else:
                 append(Token("p", s, e, word, word, "", gap, False, False))
         elif num:
@@ -175,4 +192,4 @@ def tokenize(text: str) -> list[Token]:
         else:
             break                       # trailing whitespace (the ``\Z`` branch)
         pos = e
-    return tokens
+    return tokens, nwords, marked, nletters, ncaps
