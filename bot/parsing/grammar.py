@@ -455,7 +455,13 @@ class _Reader:
     def _count_per_unit(self, i: int) -> bool:
         """``mỗi hộ 1 phần quà``: a count per recipient, not a total."""
         toks = self.toks
-        if i < 2 or not any(toks[k].kind == "w" and toks[k].f in _MOI_FOLDS for k in range(max(0, i - 4), i - 1)):
+        if i < 2:
+            return False
+        for k in range(max(0, i - 4), i - 1):
+            t = toks[k]
+            if t.kind == "w" and t.f in _MOI_FOLDS:
+                break
+        else:
             return False
         for span in (3, 2, 1):
             s = i - span

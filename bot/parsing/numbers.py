@@ -232,6 +232,10 @@ class Amount:
     units: tuple        # folded unit words used, in order (``("tr",)``, ``("trieu", "dong")``)
 
 
+_LITERALS: dict[str, int | Fraction | None] = {}    # parse_literal per token text (pure)
+_NO = object()
+
+
 def _plain_digits(tok: Token) -> bool:
     return tok.kind == "n" and tok.text.isdigit()
 
@@ -247,10 +251,20 @@ def read_amount(tokens: list[Token], i: int, accented: bool,
     tok = tokens[i]
     words = False
     if tok.kind == "n":
-        v = parse_literal(tok.text)
+        v = _LITERALS.get(tok.text, _NO)
+        if v is _NO:
+            v = parse_literal(tok.text)
+            if len(_LITERALS) > 50_000:
+                _LITERALS.clear()
+            _LITERALS[tok.text] = v
         if v is None:
             return None
         j = i + 1
+        # most figures are digits followed by no number word, unit or currency: say so at once
+        nxt = tokens[j] if j < n else None
+        if nxt is None or nxt.kind != "w" or (
+                nxt.f not in ("tram", "chuc") and nxt.f not in CURRENCY and not is_money_unit(nxt, accented)):
+            return Amount(v, j, False, False, 1, ())
         # 5 trăm, 3 chục (digits then a word multiplier below a thousand)
         if j < n and tokens[j].kind == "w" and tokens[j].f in ("tram", "chuc") and word_ok(tokens[j], accented):
             v *= 100 if tokens[j].f == "tram" else 10
