@@ -173,8 +173,14 @@ def eval_words(ws: list[str]) -> Fraction | None:
     """Value of folded number words: ``["hai", "muoi", "mot"]`` -> 21."""
     if not ws:
         return None
+    last = len(ws) - 1
     for mult, names in _MULTIPLIERS:
-        idx = max((i for i, w in enumerate(ws) if w in names), default=-1)
+        # the last multiplier word of this size (C-level ``in``/``index`` on the reversed list:
+        # a per-word generator here made long runs of number words slow)
+        idx = -1
+        for name in names:
+            if name in ws:
+                idx = max(idx, last - ws[::-1].index(name))
         if idx < 0:
             continue
         left, right = ws[:idx], ws[idx + 1:]
@@ -207,14 +213,23 @@ def read_words(tokens: list[Token], i: int, accented: bool) -> tuple[Fraction, i
     if i >= len(tokens) or not _is_starter(tokens[i], accented):
         return None
     j = i + 1
-    while j < len(tokens) and j - i < 40 and tokens[j].kind == "w" and word_ok(tokens[j], accented):
-        if tokens[j].f in _DIGIT_WORDS and tokens[j - 1].f in _DIGIT_WORDS and tokens[j].f != "lam":
+    stop = min(len(tokens), i + 40)      # at most 40 words: keeps a long run of number words linear
+    sigs_of = _WORD_SIGS.get
+    while j < stop:
+        tk = tokens[j]
+        if tk.kind != "w":
+            break
+        sigs = sigs_of(tk.f)             # ``word_ok``, inline: this loop runs for every word of the run
+        if sigs is None or not (tk.sig in sigs or tk.sig == "" and not accented):
+            break
+        if tk.f in _DIGIT_WORDS and tokens[j - 1].f in _DIGIT_WORDS and tk.f != "lam":
             break                       # "ba bốn" is two numbers (or none), never one
         j += 1
+    fs = [t.f for t in tokens[i:j]]      # folded once; shorter tries are prefixes of it
     for _ in range(8):
         if j <= i:
             break
-        v = eval_words([t.f for t in tokens[i:j]])
+        v = eval_words(fs[:j - i])
         if v is not None:
             return v, j
         j -= 1
