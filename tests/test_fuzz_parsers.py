@@ -192,14 +192,14 @@ def _mutants(seed, n, base, rounds=3):
 
 
 @pytest.mark.fuzz
-@quick(1_000)
+@quick(400)
 @given(oa_shaped | json_values)
 def test_fuzz_parse_event_hypothesis(payload):
     check_event(payload, events.parse_event)
 
 
 @pytest.mark.fuzz
-@quick(1_000)
+@quick(300)
 @given(bot_shaped | bot_wrapped | json_values)
 def test_fuzz_parse_bot_update_hypothesis(payload):
     check_event(payload, events.parse_bot_update)
@@ -224,7 +224,7 @@ def test_fuzz_event_parsers_100k_mutants():
 
 
 @pytest.mark.fuzz
-@quick(2_000)
+@quick(600)
 @given(report_texts)
 def test_fuzz_parse_report_hypothesis(text):
     check_report(text)
