@@ -103,6 +103,7 @@ class _Reader:
         self.toks, nwords, marked, nletters, ncaps = scan(text)
         self._inds = catalog._by_code
         self.nkeys = 0                    # "K" nodes made (read and ``_implicit``)
+        self.nfigures = 0                 # "C" and "M" nodes made by ``read``
         self.accented = marked >= 2 and marked * 10 >= 3 * nwords
         self.caps = nletters > 0 and ncaps * 2 > nletters
         self.today = local_today(sent_at)
@@ -209,6 +210,8 @@ class _Reader:
                     got = self.read_number(i)
                     if got is not None:
                         append(got)
+                        if got.kind in ("C", "M"):
+                            self.nfigures += 1
                         i = got.end
                         continue
                 append(Node("W", i, i + 1))
@@ -227,6 +230,8 @@ class _Reader:
                 got = self.read_number(i)
                 if got is not None:
                     append(got)
+                    if got.kind in ("C", "M"):
+                        self.nfigures += 1
                     i = got.end
                     continue
                 append(Node("W", i, i + 1))
@@ -947,6 +952,10 @@ def parse_report(text: str, sent_at: datetime | None = None, catalog: Catalog | 
     text = nfc(text)
     r = _Reader(text, sent_at, catalog or default_catalog())
     r.read()
+    if not r.nkeys and not r.nfigures:
+        # chat, not a report ("Ok a, cam on ad nha"): with no key and no count or money
+        # the later passes can only find nothing, so skip them
+        return ParseResult((), r.date, ())
     r.attach_counts()
     r.attach_money()
     items = r.items()
