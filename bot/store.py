@@ -15,8 +15,10 @@ def insert_ignore(session: Session, model, values: dict, conflict: list[str]) ->
     """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: through the ORM session, PostgreSQL's rowcount for this is -1.
+    key = list(model.__table__.primary_key.columns)[0]
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict).returning(key)
+    return session.execute(stmt).first() is not None
 
 
 def save_inbound(session: Session, event, payload: dict, now: datetime) -> InboundEvent:
