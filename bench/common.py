@@ -196,6 +196,16 @@ def tempdir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"chb-bench-{prefix}-"))
 
 
+def cleanup(work: Path) -> None:
+    """Remove a bench's scratch directory (logs, data files) unless BENCH_KEEP=1."""
+    if os.environ.get("BENCH_KEEP", "") in ("", "0"):
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        log(f"kept {work}")
+
+
 def emit(rows: list[dict]) -> None:
     for row in rows:
         print(json.dumps(row, ensure_ascii=False), flush=True)

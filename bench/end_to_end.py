@@ -19,7 +19,7 @@ import requests
 from sqlalchemy import text
 
 from bench.common import (PY, QUICK, Procs, children_of, figure, free_port, gunicorn_args, log,
-                          percentile, recreate_database, drop_database, start_redis, tempdir,
+                          percentile, recreate_database, cleanup, drop_database, start_redis, tempdir,
                           vm_hwm_kib, wait_http)
 from bot.zalo.simulator import SimulatorConfig
 
@@ -213,6 +213,27 @@ def run() -> tuple[list[dict], dict]:
             web_peak = max(vm_hwm_kib(p) for p in children_of(web.pid))
             worker_peak = max(vm_hwm_kib(w.pid) for w in workers)
             total = CHAPTERS + n + n_rate
+            # The other worker class, for the record: RQ's forking Worker, same two processes' worth.
+            for w in workers:
+                procs.stop(w)
+            fork_env = {**env, "WORKER_CLASS": "fork" if worker_class == "simple" else "simple"}
+            other = [procs.start(f"worker-other{i}", [PY, "worker.py"], fork_env) for i in range(2)]
+            time.sleep(2)
+            rate_noop_other = noop_rate(rconn, n_noop // 3)
+            n_other = 150 if QUICK else 300
+            since = sim.total()
+            t_other = time.time()
+            delivered_o = drive(sim, n_other, CHAPTERS + n + n_rate, None)
+            replies_o = wait_replies(sim, n_other, since, 900)
+            lat_o, check_o = latencies(delivered_o, replies_o)
+            first_o = min(int(d["timestamp"]) for d in delivered_o)
+            last_o = max(int(m["at"]) for m in replies_o) if replies_o else first_o
+            rate_other = len(lat_o) / max(0.001, (last_o - first_o) / 1000)
+            log(f"e2e with {fork_env['WORKER_CLASS']} workers: no-op {rate_noop_other:.0f}/s, "
+                f"{n_other} reports at {rate_other:.0f}/s ({time.time() - t_other:.0f}s); {check_o}")
+            total += n_other
+            for w in other + [web, sim_proc]:
+                procs.stop(w)
             from bot.db import get_engine
 
             with get_engine(db_url).connect() as c:
@@ -220,14 +241,14 @@ def run() -> tuple[list[dict], dict]:
                 events_n = c.execute(text("SELECT count(*) FROM inbound_events")).scalar()
                 sent_n = c.execute(text("SELECT count(*) FROM outbound_messages WHERE status='sent'")).scalar()
             log(f"e2e: stored {stored[0]} reports ({stored[1]} events) of {total}; {events_n} events; {sent_n} sent")
-            for w in workers + [web, sim_proc]:
-                procs.stop(w)
     finally:
         from bot.db import dispose_all
 
         dispose_all()
         drop_database("bench_e2e")
-    ok = stored[0] == total and stored[1] == total and not check["missing"] and not check["doubled"]
+        cleanup(work)
+    ok = (stored[0] == total and stored[1] == total and not check["missing"] and not check["doubled"]
+          and not check_o["missing"] and not check_o["doubled"])
     rows = [
         figure("end_to_end", "reports_per_second", rate, "reports/s", rate_noop, workers=2,
                worker_class=worker_class, reports=n, stored_once_replied_once=ok,
@@ -235,6 +256,9 @@ def run() -> tuple[list[dict], dict]:
         figure("end_to_end", "p95_webhook_to_reply_at_50_per_s", percentile(lat50, 95), "ms", None,
                p50=percentile(lat50, 50), reports=n_rate),
         figure("end_to_end", "p95_webhook_to_reply_saturated", percentile(lat, 95), "ms", None),
+        figure("end_to_end", f"reports_per_second_{fork_env['WORKER_CLASS']}_workers", rate_other, "reports/s",
+               rate, baseline_is=f"the same reports with {worker_class} workers", reports=n_other,
+               noop_jobs_per_second=round(rate_noop_other, 1)),
     ]
     return rows, {"web_peak_kib": web_peak, "worker_peak_kib": worker_peak,
                   "worker_peak_noop_kib": worker_peak_noop}

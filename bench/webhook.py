@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.common import (QUICK, ROOT, Procs, children_of, figure, free_port, gunicorn_args, log,
-                          percentile, start_redis, tempdir, vm_hwm_kib, wait_http)
+                          percentile, start_redis, tempdir, cleanup, vm_hwm_kib, wait_http)
 from bot.zalo.driver import WebhookDriver
 from bot.zalo.simulator import SimulatorConfig
 
@@ -212,6 +212,7 @@ def run() -> list[dict]:
         for name, (proc, port) in servers.items():
             peaks[name] = max(vm_hwm_kib(p) for p in children_of(proc.pid))
             procs.stop(proc)
+    cleanup(work)
     # Other load on this machine comes and goes: each round pairs the app with the baseline run
     # right after it, and the figures are medians over the rounds (the ratio: median of the pairs).
     med = lambda xs: statistics.median(xs)  # noqa: E731
