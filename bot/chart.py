@@ -40,7 +40,7 @@ def draw_chart(facts: Facts, title: str, dpi: int = 100) -> bytes:
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 0.32 * len(names) * rows + 1.6 * rows),
                              squeeze=False)
     try:
-        for ax, code in zip(axes.flat, codes):
+        for ax, code in zip(axes.flat, codes, strict=False):  # the grid may have a spare cell
             done, goal = [], []
             for c in chapters:
                 fig_ = c.figures.get(code)
@@ -50,7 +50,7 @@ def draw_chart(facts: Facts, title: str, dpi: int = 100) -> bytes:
                 done.append(value / scale)
                 goal.append(target / scale)
             y = range(len(names))
-            colors = ["#2e7d32" if d >= g else "#c62828" for d, g in zip(done, goal)]
+            colors = ["#2e7d32" if d >= g else "#c62828" for d, g in zip(done, goal, strict=True)]
             ax.barh(list(y), done, color=colors, height=0.6)
             ax.scatter(goal, list(y), marker="|", s=220, color="#222222", zorder=3)
             ax.set_yticks(list(y), names, fontsize=8)

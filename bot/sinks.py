@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.digest_facts import committee_reachability
-from bot.models import OutboundMessage, Organization
+from bot.models import Organization, OutboundMessage
 from bot.render import render
 from bot.store import insert_ignore, outbound_for
 from bot.zalo import errors

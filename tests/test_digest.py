@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from bot.db import get_engine, session_scope
@@ -135,7 +137,7 @@ figures = st.dictionaries(
 @hsettings(max_examples=60, deadline=None)
 @given(today=figures, month=figures, n=st.integers(0, 60), names=st.text(min_size=1, max_size=40))
 def test_any_digest_renders_and_splits_within_zalo_limits(today, month, n, names):
-    from bot.digest_facts import ChapterFigures, Change
+    from bot.digest_facts import Change, ChapterFigures
 
     facts = Facts(day=DAY, chapters_total=n, reported_today=min(n, 3), today=today, month=month, year=month,
                   today_by_chapter=[ChapterFigures(i, f"C{i}", f"Chi hội thôn {names} {i}", today) for i in range(n)],

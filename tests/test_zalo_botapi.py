@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 try:  # tests/ as a package or as a plain directory on sys.path
     from tests.zalo_helpers import *  # noqa: F403  (fixture: sim)
 except ImportError:  # pragma: no cover

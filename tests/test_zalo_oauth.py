@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis as redis_lib
+
 try:  # tests/ as a package or as a plain directory on sys.path
     from tests.zalo_helpers import *  # noqa: F403  (fixtures: sim, redis_url, redis_client, db_url)
 except ImportError:  # pragma: no cover
@@ -215,7 +216,7 @@ def test_explicit_reset_recovers(sim, make_tokens, db_url):
 
 
 def test_proactive_refresh_after_twenty_hours(sim, make_tokens):
-    now = [datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 11, 21, 8, 0, tzinfo=UTC)]
     tokens = make_tokens(clock=lambda: now[0])
     first = tokens.access_token()
     now[0] += timedelta(hours=19)
@@ -227,7 +228,7 @@ def test_proactive_refresh_after_twenty_hours(sim, make_tokens):
 
 
 def test_proactive_refresh_failure_keeps_a_valid_token(sim, make_tokens):
-    now = [datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 11, 21, 8, 0, tzinfo=UTC)]
     tokens = make_tokens(clock=lambda: now[0])
     first = tokens.access_token()
     now[0] += timedelta(hours=21)

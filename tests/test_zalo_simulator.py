@@ -6,6 +6,7 @@ import json
 
 import pytest
 import requests
+
 try:  # tests/ as a package or as a plain directory on sys.path
     from tests.zalo_helpers import *  # noqa: F403  (fixtures: sim, receiver)
     from tests.zalo_helpers import Receiver

@@ -122,7 +122,7 @@ class Catalog:
     def __hash__(self):
         return hash(self.indicators)
 
-    def with_extra(self, extra: list[dict]) -> "Catalog":
+    def with_extra(self, extra: list[dict]) -> Catalog:
         """A catalog with an organization's own indicators added (or replacing same codes).
 
         Each dict comes from the org YAML: ``{code, name, unit, aliases: [...], quantity: bool,

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-
 from bisect import bisect_left
 from datetime import date, datetime
 
@@ -89,7 +88,7 @@ class Node:
         self.start = start
         self.end = end
 
-    def add_part(self, node: "Node") -> None:
+    def add_part(self, node: Node) -> None:
         if not self.parts:
             self.parts = []
         self.parts.append(node)

@@ -397,9 +397,9 @@ class Lexicon:
                 if self.markers[key]:
                     if callable(counted):
                         counted = counted()       # asked only when it matters (see grammar)
-                    if not counted and all(t.sig == s for t, s in zip(seg, sigs)):
+                    if not counted and all(t.sig == s for t, s in zip(seg, sigs, strict=False)):
                         return True
-                elif all(not t.sig or t.sig == s or t.f not in STRICT for t, s in zip(seg, sigs)):
+                elif all(not t.sig or t.sig == s or t.f not in STRICT for t, s in zip(seg, sigs, strict=False)):
                     return True
         return False
 

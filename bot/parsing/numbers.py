@@ -13,9 +13,9 @@ Rules (see ../shared/spec/indicators.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
 
 from bot.parsing.text import Token, nfc, signature, tokenize, untelex
 
