@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The multi-host test (network namespaces, root) runs in its own CI lane: `-m netns`.
 PYTEST_ARGS ?= -m "not netns"
 
-.PHONY: run test test-pg test-fault bench deps deps-test clean
+.PHONY: run test lint bench deps deps-test clean
 
 $(VENV)/.deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ run: deps
 
 test: deps-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: deps-test
+	$(PY) -m ruff check .
 
 bench: deps-test
 	$(PY) -m bench
