@@ -18,9 +18,24 @@ from datetime import UTC, datetime
 import requests
 from sqlalchemy import text
 
-from bench.common import (PY, QUICK, Procs, children_of, figure, free_port, gunicorn_args, log,
-                          percentile, recreate_database, cleanup, drop_database, start_redis, tempdir,
-                          vm_hwm_kib, wait_http)
+from bench.common import (
+    PY,
+    QUICK,
+    Procs,
+    children_of,
+    cleanup,
+    drop_database,
+    figure,
+    free_port,
+    gunicorn_args,
+    log,
+    percentile,
+    recreate_database,
+    start_redis,
+    tempdir,
+    vm_hwm_kib,
+    wait_http,
+)
 from bot.zalo.simulator import SimulatorConfig
 
 CHAPTERS = 500
@@ -183,7 +198,7 @@ def run() -> tuple[list[dict], dict]:
             worker_peak_noop = max(vm_hwm_kib(w.pid) for w in workers)
 
             # warm-up: every chapter's first report (also makes every head known to the simulator)
-            warm = drive(sim, CHAPTERS, 0, None)
+            drive(sim, CHAPTERS, 0, None)
             wait_replies(sim, CHAPTERS, 0, 300)
             since = sim.total()
 

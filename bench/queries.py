@@ -142,7 +142,7 @@ def run() -> list[dict]:
             plain.execute(PLAIN_NATIONAL, (month_start, today)).fetchall()
 
         rows = []
-        for name, code, base, args, unit_n in (
+        for name, code, base, args, _unit_n in (
             ("query_commune", commune_code, commune_plain, [(o,) for o in orgs], n),
             ("query_commune:aggregate", commune_sum, commune_plain, [(o,) for o in orgs], n),
             ("query_org_digest", digest_code, digest_plain, [(o,) for o in orgs[: n // 3]], n // 3),

@@ -18,8 +18,21 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import (QUICK, ROOT, Procs, children_of, figure, free_port, gunicorn_args, log,
-                          percentile, start_redis, tempdir, cleanup, vm_hwm_kib, wait_http)
+from bench.common import (
+    QUICK,
+    Procs,
+    children_of,
+    cleanup,
+    figure,
+    free_port,
+    gunicorn_args,
+    log,
+    percentile,
+    start_redis,
+    tempdir,
+    vm_hwm_kib,
+    wait_http,
+)
 from bot.zalo.driver import WebhookDriver
 from bot.zalo.simulator import SimulatorConfig
 
@@ -218,7 +231,7 @@ def run() -> list[dict]:
     med = lambda xs: statistics.median(xs)  # noqa: E731
     a = {k: med([r[k] for r in results["app"]]) for k in ("rps", "p50_us", "p99_us", "status_errors")}
     b = {k: med([r[k] for r in results["bare"]]) for k in ("rps", "p50_us", "p99_us", "status_errors")}
-    pair = med([x["rps"] / y["rps"] for x, y in zip(results["app"], results["bare"])])
+    pair = med([x["rps"] / y["rps"] for x, y in zip(results["app"], results["bare"], strict=False)])
     how = "wrk" if wrk else "python"
     return [
         figure("webhook", "requests_per_second", a["rps"], "req/s", b["rps"], ratio=pair, load=how,
