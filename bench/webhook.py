@@ -193,7 +193,7 @@ def run() -> list[dict]:
                    for name, app in (("app", "app:create_app()"), ("bare", "bench.bare_app:create_app()"))}
         # Rounds alternate between the two servers so that other load on the machine hits both alike.
         for r in range(rounds + 1):  # round 0 warms up
-            for name, (proc, port) in servers.items():
+            for name, (_proc, port) in servers.items():
                 rconn.flushdb()
                 events = signed_events(n_events, f"{name[0]}{r}{int(time.time()) & 0xffff:04x}")
                 if wrk:
@@ -209,7 +209,7 @@ def run() -> list[dict]:
         lats = {"app": [], "bare": []}
         codes = {"app": {}, "bare": {}}
         for seg in range(segments):
-            for name, (proc, port) in servers.items():
+            for name, (_proc, port) in servers.items():
                 rconn.flushdb()
                 time.sleep(0.3)
                 events = signed_events(1510, f"f{name[0]}{seg}{int(time.time()) & 0xffff:04x}")
@@ -222,7 +222,7 @@ def run() -> list[dict]:
                            "n": len(lats[name]), "statuses": codes[name]}
             log(f"webhook {name} at 300/s: p50 {fixed[name]['p50']:.2f} ms p99 {fixed[name]['p99']:.2f} ms "
                 f"statuses {codes[name]}")
-        for name, (proc, port) in servers.items():
+        for name, (proc, _port) in servers.items():
             peaks[name] = max(vm_hwm_kib(p) for p in children_of(proc.pid))
             procs.stop(proc)
     cleanup(work)
