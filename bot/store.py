@@ -22,22 +22,31 @@ def insert_ignore(session: Session, model, values: dict, conflict: list[str]) ->
 
 
 def save_inbound(session: Session, event, payload: dict, now: datetime) -> InboundEvent:
-    """The stored row for this event, inserted on first sight (the database's dedup key)."""
-    insert_ignore(
-        session,
-        InboundEvent,
-        dict(
-            channel=event.channel,
-            event_key=event.event_key,
-            event_name=event.event_name,
-            sender_id=getattr(event, "sender_id", None) or getattr(event, "user_id", None),
-            text=getattr(event, "text", None),
-            payload=payload,
-            sent_at=event.sent_at,
-            received_at=now,
-        ),
-        ["channel", "event_key"],
+    """The stored row for this event, inserted on first sight (the database's dedup key).
+
+    First sight (the common case): the INSERT hands back the new row itself, already locked by
+    this transaction until it commits. Seen before: the stored row, read ``FOR UPDATE``."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = dict(
+        channel=event.channel,
+        event_key=event.event_key,
+        event_name=event.event_name,
+        sender_id=getattr(event, "sender_id", None) or getattr(event, "user_id", None),
+        text=getattr(event, "text", None),
+        payload=payload,
+        sent_at=event.sent_at,
+        received_at=now,
     )
+    stmt = (
+        insert(InboundEvent)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+        .returning(InboundEvent)
+    )
+    row = session.scalars(stmt).first()
+    if row is not None:
+        return row
     return session.scalar(
         select(InboundEvent)
         .where(InboundEvent.channel == event.channel, InboundEvent.event_key == event.event_key)

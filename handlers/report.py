@@ -107,19 +107,33 @@ def find_duplicate(ctx: Ctx, chapter, items) -> Report | None:
 
 def outliers(ctx: Ctx, chapter, items, catalog) -> list[dict]:
     """Why some figures need a confirmation: far above the chapter's history, or an odd value per gift."""
-    reasons = []
+    checked = []  # (item, view, the per-unit reason or None), in the message's order
     for item in items:
         view = item_views([item], catalog)[0]
+        odd = None
         if item.indicator in PER_UNIT_INDICATORS and item.quantity and item.value_vnd:
             per_unit = item.value_vnd // item.quantity
             if not PER_UNIT_MIN <= per_unit <= PER_UNIT_MAX:
-                reasons.append({"kind": "per_unit", "item": view, "per_unit": per_unit})
-                continue
-        most_q, most_v = ctx.session.execute(
-            select(func.max(ReportItem.quantity), func.max(ReportItem.value_vnd))
-            .join(Report, Report.id == ReportItem.report_id)
-            .where(Report.chapter_id == chapter.id, Report.status == "active", ReportItem.indicator == item.indicator)
-        ).one()
+                odd = {"kind": "per_unit", "item": view, "per_unit": per_unit}
+        checked.append((item, view, odd))
+    history = sorted({item.indicator for item, _, odd in checked if odd is None})
+    most = {}
+    if history:  # one query for the history of every indicator of the message, not one per item
+        most = {
+            indicator: (most_q, most_v)
+            for indicator, most_q, most_v in ctx.session.execute(
+                select(ReportItem.indicator, func.max(ReportItem.quantity), func.max(ReportItem.value_vnd))
+                .join(Report, Report.id == ReportItem.report_id)
+                .where(Report.chapter_id == chapter.id, Report.status == "active", ReportItem.indicator.in_(history))
+                .group_by(ReportItem.indicator)
+            )
+        }
+    reasons = []
+    for item, view, odd in checked:
+        if odd is not None:
+            reasons.append(odd)
+            continue
+        most_q, most_v = most.get(item.indicator, (None, None))
         if item.quantity and item.quantity > QUANTITY_FLOOR and item.quantity > OUTLIER_FACTOR * (most_q or 0):
             reasons.append({"kind": "history", "item": view, "most": most_q, "money": False})
         elif item.value_vnd and item.value_vnd > VALUE_FLOOR and item.value_vnd > OUTLIER_FACTOR * (most_v or 0):

@@ -17,8 +17,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import requests
+from sqlalchemy import select
 
-from bot.db import session_scope
+from bot.db import get_engine, session_scope
 from bot.models import ZaloToken
 from bot.zalo.errors import (
     RateLimited,
@@ -69,14 +70,17 @@ class TokenManager:
         self.lock_key = f"zalo:refresh:{name}"
         self.lock_wait = lock_wait
         self.refresh_calls = 0  # token-endpoint calls made by this instance
+        self._fingerprint_of: tuple[str, str] | None = None
 
     # -- public ------------------------------------------------------------------------
     def access_token(self) -> str:
         """A live access token: the stored one, or a fresh one when it is old, missing or new
         credentials were configured. Raises TokensBroken when a refresh was rejected."""
-        if self._configured_seed_is_new():
+        # One read of both rows (the token and the configured seed's fingerprint): this runs
+        # before every send, so it must stay cheap, yet see a change made by anyone else.
+        row, seed = self._read_with_seed()
+        if self._seed_is_new(seed):
             return self._adopt_configured()
-        row = self._read()
         if row is not None and row["broken_reason"]:
             raise TokensBroken(0, f"Zalo tokens are broken: {row['broken_reason']}")
         if row is None or not row["access_token"]:
@@ -173,11 +177,17 @@ class TokenManager:
 
     # -- configured seed ------------------------------------------------------------------
     def _configured_seed_is_new(self) -> bool:
+        if not self.settings.zalo_refresh_token:
+            return False
+        return self._seed_is_new(self._read(self.seed_name))
+
+    def _seed_is_new(self, seed: dict | None) -> bool:
         configured = self.settings.zalo_refresh_token
         if not configured:
             return False
-        seed = self._read(self.seed_name)
-        return seed is not None and seed["refresh_token"] != _fingerprint(configured)
+        if self._fingerprint_of is None or self._fingerprint_of[0] != configured:
+            self._fingerprint_of = (configured, _fingerprint(configured))
+        return seed is not None and seed["refresh_token"] != self._fingerprint_of[1]
 
     def _adopt_configured(self) -> str:
         """A new ZALO_REFRESH_TOKEN was configured: start over from it (clears broken)."""
@@ -204,6 +214,21 @@ class TokenManager:
             return {"access_token": row.access_token, "refresh_token": row.refresh_token,
                     "access_expires_at": row.access_expires_at, "refreshed_at": row.refreshed_at,
                     "broken_reason": row.broken_reason}
+
+    def _read_with_seed(self) -> tuple[dict | None, dict | None]:
+        """The token row and the seed row in one query (one short read-only transaction)."""
+        table = ZaloToken.__table__
+        names = (self.name, self.seed_name)
+        with get_engine(self.db_url).connect() as conn:
+            rows = conn.execute(
+                select(table.c.name, table.c.access_token, table.c.refresh_token,
+                       table.c.access_expires_at, table.c.refreshed_at, table.c.broken_reason)
+                .where(table.c.name.in_(names))
+            ).all()
+        found = {r.name: {"access_token": r.access_token, "refresh_token": r.refresh_token,
+                          "access_expires_at": r.access_expires_at, "refreshed_at": r.refreshed_at,
+                          "broken_reason": r.broken_reason} for r in rows}
+        return found.get(self.name), found.get(self.seed_name)
 
     def _write(self, *, name: str | None = None, **values) -> None:
         with session_scope(self.db_url) as db:  # commits on leaving
