@@ -90,3 +90,25 @@ class Settings:
                 get("REPLY_LIMIT_PER_MINUTE", defaults.reply_limit_per_minute)
             ),
         )
+
+
+_cached: dict[tuple, Settings] = {}
+
+
+def current_settings() -> Settings:
+    """``Settings.from_env()``, built once per distinct environment and ``.env`` file.
+
+    Settings are frozen, so a process may keep them; the key is the environment itself and the
+    ``.env`` file's modification time, so a changed variable (tests set them per test) or an
+    edited ``.env`` still yields fresh settings."""
+    try:
+        stamp = (ROOT / ".env").stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    key = (stamp, tuple(os.environ.items()))
+    settings = _cached.get(key)
+    if settings is None:
+        if len(_cached) >= 16:
+            _cached.clear()
+        settings = _cached[key] = Settings.from_env()
+    return settings

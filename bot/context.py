@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.config import Settings
 from bot.models import Chapter, Identity, Membership, Organization, Person
@@ -33,7 +33,12 @@ class Ctx:
         ids = [m.chapter_id for m in self.memberships if m.role == "head" and m.chapter_id]
         if not ids:
             return []
-        return list(self.session.scalars(select(Chapter).where(Chapter.id.in_(ids), Chapter.active).order_by(Chapter.id)))
+        # with their organizations (a report needs chapter.org): one query, not two
+        return list(
+            self.session.scalars(
+                select(Chapter).where(Chapter.id.in_(ids), Chapter.active).order_by(Chapter.id).options(joinedload(Chapter.org))
+            )
+        )
 
     @cached_property
     def admin_orgs(self) -> list[Organization]:
@@ -58,14 +63,18 @@ class Ctx:
 
 def load_sender(ctx: Ctx, channel: str, external_id: str) -> None:
     """Fill in who is writing: their identity, person and roles (nothing when unknown)."""
-    identity = ctx.session.scalar(
-        select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
-    )
+    # The identity and its person in one query (the person row is then in the session's map).
+    found = ctx.session.execute(
+        select(Identity, Person)
+        .outerjoin(Person, Person.id == Identity.person_id)
+        .where(Identity.channel == channel, Identity.external_id == external_id)
+    ).first()
+    identity, person = found if found is not None else (None, None)
     ctx.channel = channel
     ctx.identity = identity
     if identity is None:
         return
-    ctx.person = ctx.session.get(Person, identity.person_id)
+    ctx.person = person
     ctx.memberships = list(
         ctx.session.scalars(select(Membership).where(Membership.person_id == identity.person_id).order_by(Membership.id))
     )

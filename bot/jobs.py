@@ -10,7 +10,7 @@ from redis.exceptions import LockError
 
 from bot import events, outbox
 from bot.channels import sender_for
-from bot.config import Settings
+from bot.config import Settings, current_settings
 from bot.context import Ctx, load_sender
 from bot.db import sessionmaker_for
 from bot.redis_server import connect, resolve_redis_url
@@ -29,7 +29,7 @@ def now_utc() -> datetime:
 
 def runtime(settings: Settings | None = None):
     """Settings and this process's Redis connection (jobs run in forked or spawned children)."""
-    settings = settings or Settings.from_env()
+    settings = settings or current_settings()
     url = resolve_redis_url(settings)
     if url not in _conns:
         _conns[url] = connect(url)
@@ -66,7 +66,9 @@ def _handle(session, settings, conn, event, payload) -> str:
     now = now_utc()
     row = save_inbound(session, event, payload, now)
     prefix = f"evt:{row.id}:"
+    expected = None  # how many outgoing rows this run recorded (None: recorded by an earlier run)
     if row.handled_at is None:
+        expected = 0
         ctx = Ctx(session=session, settings=settings, redis=conn, now=now, event_id=row.id)
         replies = _answer(event, ctx)
         replies = _throttle(ctx, event, replies)
@@ -74,7 +76,7 @@ def _handle(session, settings, conn, event, payload) -> str:
             text = render(reply.template, **reply.context)
             to = reply.to or (event.chat_id or event.sender_id if isinstance(event, events.Message) else event.sender_id)
             quote = event.msg_id if reply.quote and reply.to is None and isinstance(event, events.Message) and event.channel == events.OA else None
-            outbox.record(
+            expected += outbox.record(
                 session,
                 key=f"{prefix}{i}",
                 channel=reply.channel or event.channel,
@@ -87,9 +89,8 @@ def _handle(session, settings, conn, event, payload) -> str:
         row.handled_at = now
         session.commit()
         log.info("event.handled", extra={"event": event.event_name, "replies": len(replies)})
-    rows = outbox.pending(session, prefix)
-    if rows:
-        outbox.deliver(session, sender_for(settings, conn), rows, now)
+    if expected != 0:  # nothing recorded now and nothing before: nothing to send
+        outbox.deliver_prefix(session, sender_for(settings, conn), prefix, now, expected=expected)
     return "ok"
 
 

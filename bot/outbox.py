@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import Identity, OutboundMessage
@@ -36,10 +36,13 @@ def record(
     text: str,
     now: datetime,
     quote_id: str | None = None,
-) -> None:
-    """Record ``text`` (split at Zalo's 2,000 characters) for sending, once per ``key``."""
+) -> int:
+    """Record ``text`` (split at Zalo's 2,000 characters) for sending, once per ``key``.
+
+    Returns how many parts were new (0 when ``key`` was recorded before)."""
+    added = 0
     for i, part in enumerate(split_message(text)):
-        insert_ignore(
+        added += insert_ignore(
             session,
             OutboundMessage,
             dict(
@@ -54,6 +57,7 @@ def record(
             ),
             ["dedup_key"],
         )
+    return added
 
 
 def _claim(session: Session, row_id: int, now: datetime) -> bool:
@@ -102,6 +106,79 @@ def deliver(session: Session, sender, rows: list[OutboundMessage], now: datetime
                 raise
             continue
         _finish(session, row, "sent", message_id=message_id, now=now)
+    if busy:
+        raise StillSending(f"{busy} messages claimed by another worker")
+
+
+def deliver_prefix(session: Session, sender, prefix: str, now: datetime, *, expected: int | None = None) -> None:
+    """``deliver(session, sender, pending(session, prefix), now)`` in fewer round trips.
+
+    One UPDATE … RETURNING claims every sendable row under ``prefix`` (pending, or claimed by a
+    worker dead for STALE_CLAIM) and commits before anything is sent. ``expected``: how many rows
+    the caller knows exist under ``prefix``; when all of them were claimed, nobody else holds one
+    and the check for other workers' claims is skipped. Rows claimed but not attempted when a send
+    raises are handed back (pending), as if they had never been claimed."""
+    stale = now - STALE_CLAIM
+    under = OutboundMessage.dedup_key.startswith(prefix, autoescape=True)
+    claimed = sorted(
+        session.scalars(
+            update(OutboundMessage)
+            .where(
+                under,
+                or_(
+                    OutboundMessage.status == "pending",
+                    (OutboundMessage.status == "sending") & (OutboundMessage.sent_at < stale),
+                ),
+            )
+            .values(status="sending", sent_at=now)
+            .returning(OutboundMessage)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ).all(),
+        key=lambda row: row.id,
+    )
+    session.commit()
+    busy = 0
+    if expected is None or len(claimed) < expected:
+        mine = [row.id for row in claimed]
+        busy = session.scalar(
+            select(func.count()).select_from(OutboundMessage).where(
+                under, OutboundMessage.status == "sending", OutboundMessage.id.not_in(mine)
+            )
+        ) or 0
+        session.commit()
+    done = 0  # rows attempted (the current one included): only the others are handed back
+    try:
+        for row in claimed:
+            done += 1
+            try:
+                message_id = sender.send(row.channel, row.recipient, row.text, row.quote_id)
+            except errors.WindowClosed as exc:
+                _finish(session, row, "unreachable", error=f"{exc.code}")
+                _mark_unreachable(session, row, now)
+                log.info("outbox.window_closed", extra={"kind": row.kind, "code": exc.code})
+                continue
+            except (errors.Transient, errors.RateLimited, errors.TokenInvalid) as exc:
+                _release(session, row)
+                log.warning("outbox.retry_later", extra={"kind": row.kind, "error": type(exc).__name__})
+                raise
+            except errors.ZaloError as exc:
+                _finish(session, row, "failed", error=f"{exc.code} {exc.message}"[:500])
+                log.error("outbox.failed", extra={"kind": row.kind, "code": exc.code})
+                if isinstance(exc, errors.TokensBroken):
+                    raise
+                continue
+            _finish(session, row, "sent", message_id=message_id, now=now)
+    finally:
+        rest = [row.id for row in claimed[done:]]
+        if rest:  # never attempted: back to pending, for the retry to claim at once
+            session.rollback()
+            session.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id.in_(rest), OutboundMessage.status == "sending")
+                .values(status="pending")
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
     if busy:
         raise StillSending(f"{busy} messages claimed by another worker")
 
