@@ -19,7 +19,7 @@ def sums(settings, chapter_code: str | None = None) -> dict[str, tuple[int, int]
     sql = """
         SELECT i.indicator, COALESCE(SUM(i.quantity), 0), COALESCE(SUM(i.value_vnd), 0)
         FROM report_items i JOIN reports r ON r.id = i.report_id JOIN chapters c ON c.id = r.chapter_id
-        WHERE r.status = 'active' AND (:code IS NULL OR c.code = :code)
+        WHERE r.status = 'active' AND (CAST(:code AS VARCHAR) IS NULL OR c.code = :code)
         GROUP BY i.indicator
     """
     with session_scope(settings.database_url) as s:
