@@ -76,6 +76,28 @@ def _claim(session: Session, row_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+def _send_one(session: Session, sender, row: OutboundMessage, now: datetime) -> None:
+    """Send one claimed row and record the outcome; errors worth retrying the job raise."""
+    try:
+        message_id = sender.send(row.channel, row.recipient, row.text, row.quote_id)
+    except errors.WindowClosed as exc:
+        _finish(session, row, "unreachable", error=f"{exc.code}")
+        _mark_unreachable(session, row, now)
+        log.info("outbox.window_closed", extra={"kind": row.kind, "code": exc.code})
+        return
+    except (errors.Transient, errors.RateLimited, errors.TokenInvalid) as exc:
+        _release(session, row)
+        log.warning("outbox.retry_later", extra={"kind": row.kind, "error": type(exc).__name__})
+        raise
+    except errors.ZaloError as exc:
+        _finish(session, row, "failed", error=f"{exc.code} {exc.message}"[:500])
+        log.error("outbox.failed", extra={"kind": row.kind, "code": exc.code})
+        if isinstance(exc, errors.TokensBroken):
+            raise
+        return
+    _finish(session, row, "sent", message_id=message_id, now=now)
+
+
 def deliver(session: Session, sender, rows: list[OutboundMessage], now: datetime) -> None:
     """Send each pending row in order. Transient failures raise, so RQ retries the job."""
     busy = 0
@@ -88,24 +110,7 @@ def deliver(session: Session, sender, rows: list[OutboundMessage], now: datetime
             status = session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == row.id))
             busy += status == "sending"
             continue
-        try:
-            message_id = sender.send(row.channel, row.recipient, row.text, row.quote_id)
-        except errors.WindowClosed as exc:
-            _finish(session, row, "unreachable", error=f"{exc.code}")
-            _mark_unreachable(session, row, now)
-            log.info("outbox.window_closed", extra={"kind": row.kind, "code": exc.code})
-            continue
-        except (errors.Transient, errors.RateLimited, errors.TokenInvalid) as exc:
-            _release(session, row)
-            log.warning("outbox.retry_later", extra={"kind": row.kind, "error": type(exc).__name__})
-            raise
-        except errors.ZaloError as exc:
-            _finish(session, row, "failed", error=f"{exc.code} {exc.message}"[:500])
-            log.error("outbox.failed", extra={"kind": row.kind, "code": exc.code})
-            if isinstance(exc, errors.TokensBroken):
-                raise
-            continue
-        _finish(session, row, "sent", message_id=message_id, now=now)
+        _send_one(session, sender, row, now)
     if busy:
         raise StillSending(f"{busy} messages claimed by another worker")
 
@@ -150,24 +155,7 @@ def deliver_prefix(session: Session, sender, prefix: str, now: datetime, *, expe
     try:
         for row in claimed:
             done += 1
-            try:
-                message_id = sender.send(row.channel, row.recipient, row.text, row.quote_id)
-            except errors.WindowClosed as exc:
-                _finish(session, row, "unreachable", error=f"{exc.code}")
-                _mark_unreachable(session, row, now)
-                log.info("outbox.window_closed", extra={"kind": row.kind, "code": exc.code})
-                continue
-            except (errors.Transient, errors.RateLimited, errors.TokenInvalid) as exc:
-                _release(session, row)
-                log.warning("outbox.retry_later", extra={"kind": row.kind, "error": type(exc).__name__})
-                raise
-            except errors.ZaloError as exc:
-                _finish(session, row, "failed", error=f"{exc.code} {exc.message}"[:500])
-                log.error("outbox.failed", extra={"kind": row.kind, "code": exc.code})
-                if isinstance(exc, errors.TokensBroken):
-                    raise
-                continue
-            _finish(session, row, "sent", message_id=message_id, now=now)
+            _send_one(session, sender, row, now)
     finally:
         rest = [row.id for row in claimed[done:]]
         if rest:  # never attempted: back to pending, for the retry to claim at once
