@@ -11,6 +11,7 @@ what is still pending.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -152,23 +153,26 @@ def send_digest(org_code: str, day_iso: str) -> str:
         session.close()
 
 
-def _locked(conn, name: str):
-    # Only to keep two jobs from doing the same work side by side; the database decides.
-    return conn.lock(name, timeout=600, blocking_timeout=60)
-
-
-def run_digest(session: Session, settings, conn, org_code: str, day: date, now: datetime) -> str:
-    org = _org(session, org_code)
-    lock = _locked(conn, f"chb:lock:digest:{org.id}:{day.isoformat()}")
+@contextmanager
+def _exclusive(conn, kind: str, org, day: date):
+    """One job at a time for this org, day and kind. Only to keep two jobs from doing the same
+    work side by side; the database's digest log decides what is sent."""
+    lock = conn.lock(f"chb:lock:{kind}:{org.id}:{day.isoformat()}", timeout=600, blocking_timeout=60)
     if not lock.acquire():
-        raise StillSending(f"digest {org_code} {day} is being sent by another job")
+        raise StillSending(f"{kind} {org.code} {day} is being sent by another job")
     try:
-        return _run_digest(session, settings, conn, org, day, now)
+        yield
     finally:
         try:
             lock.release()
         except LockError:
             pass
+
+
+def run_digest(session: Session, settings, conn, org_code: str, day: date, now: datetime) -> str:
+    org = _org(session, org_code)
+    with _exclusive(conn, "digest", org, day):
+        return _run_digest(session, settings, conn, org, day, now)
 
 
 def _run_digest(session, settings, conn, org, day, now) -> str:
@@ -299,16 +303,8 @@ def send_reminders(org_code: str, day_iso: str) -> str:
 
 def run_reminders(session: Session, settings, conn, org_code: str, day: date, now: datetime) -> str:
     org = _org(session, org_code)
-    lock = _locked(conn, f"chb:lock:reminder:{org.id}:{day.isoformat()}")
-    if not lock.acquire():
-        raise StillSending(f"reminders {org_code} {day} are being sent by another job")
-    try:
+    with _exclusive(conn, "reminder", org, day):
         return _run_reminders(session, settings, conn, org, day, now)
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            pass
 
 
 def _run_reminders(session, settings, conn, org, day, now) -> str:
