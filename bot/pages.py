@@ -47,9 +47,9 @@ def demo():
             .order_by(Organization.id, Membership.role, Chapter.id)
         ).all()
         for uid, name, role, chapter, org in rows:
-            who = name or (f"Chi hội trưởng {chapter}" if chapter else "Thành viên")
-            role_vi = {"head": f"trưởng {chapter}", "admin": "Ban Thường vụ (quản trị)", "member": "Ban Thường vụ"}[role]
-            people.append({"user_id": uid, "label": f"{who} – {role_vi} ({org})"})
+            role_vi = {"head": f"Trưởng {chapter}", "admin": "Ban Thường vụ (quản trị)", "member": "Ban Thường vụ"}[role]
+            label = f"{name} – {role_vi}" if name else role_vi
+            people.append({"user_id": uid, "label": f"{label} ({org})"})
     people.append({"user_id": "7999000000000000001", "label": "Người lạ (chưa đăng ký)"})
     return render_template("pages/demo.html", people=people)
 
