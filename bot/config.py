@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -47,7 +47,6 @@ class Settings:
     worker_class: str = "simple"
     # Replies to one person are throttled past this many a minute (the webhook never is).
     reply_limit_per_minute: int = 20
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def simulator_mode(self) -> bool:
