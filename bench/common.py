@@ -14,8 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false", "no")
@@ -108,20 +106,6 @@ def _die_with_parent() -> None:
 
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-
-
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{getattr(proc, 'bench_name', proc.args)} exited ({proc.returncode})")
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer in time")
 
 
 def start_redis(procs: Procs, directory: Path) -> str:

@@ -34,8 +34,8 @@ from bench.common import (
     start_redis,
     tempdir,
     vm_hwm_kib,
-    wait_http,
 )
+from bot.up import wait_http
 from bot.zalo.simulator import SimulatorConfig
 
 CHAPTERS = 500

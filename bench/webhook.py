@@ -31,8 +31,8 @@ from bench.common import (
     start_redis,
     tempdir,
     vm_hwm_kib,
-    wait_http,
 )
+from bot.up import wait_http
 from bot.zalo.driver import WebhookDriver
 from bot.zalo.simulator import SimulatorConfig
 

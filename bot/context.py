@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.config import Settings
 from bot.models import Chapter, Identity, Membership, Organization, Person
-from bot.parsing import Catalog, default_catalog
+from bot.parsing import Catalog, catalog_for
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Ctx:
         return self.now.astimezone(ZoneInfo(tz)).date()
 
     def catalog_for(self, org: Organization) -> Catalog:
-        return default_catalog().with_extra(org.indicators) if org.indicators else default_catalog()
+        return catalog_for(org.indicators)
 
 
 def load_sender(ctx: Ctx, channel: str, external_id: str) -> None:

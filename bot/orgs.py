@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Chapter, Identity, Membership, Organization, Person, Target
-from bot.parsing import Catalog, default_catalog
+from bot.parsing import Catalog, catalog_for
 
 SINKS = {"fanout", "gmf_group", "bot_group"}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -101,7 +101,7 @@ def import_org(session: Session, spec: dict, now: datetime) -> Organization:
     if reminder_time is not None and not _TIME.match(str(reminder_time)):
         raise OrgFileError("reminders.time must be HH:MM")
     extra = list(spec.get("indicators") or [])
-    catalog: Catalog = default_catalog().with_extra(extra) if extra else default_catalog()
+    catalog: Catalog = catalog_for(extra)
 
     org = session.scalar(select(Organization).where(Organization.code == code))
     if org is None:

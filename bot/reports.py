@@ -23,18 +23,19 @@ def store_report(ctx: Ctx, *, org, chapter, text: str, items, report_date, statu
     )
 
 
+def indicator_view(code: str, catalog) -> dict:
+    """How templates name an indicator: its code, Vietnamese name and unit (the code if unknown)."""
+    indicator = catalog.get(code)
+    return {
+        "code": code,
+        "name": indicator.name if indicator else code,
+        "unit": indicator.unit if indicator else "",
+    }
+
+
 def item_views(items, catalog) -> list[dict]:
     """What a template needs to show an item: code, name, unit, quantity, value."""
-    views = []
-    for item in items:
-        indicator = catalog.get(item.indicator)
-        views.append(
-            {
-                "code": item.indicator,
-                "name": indicator.name if indicator else item.indicator,
-                "unit": indicator.unit if indicator else "",
-                "quantity": item.quantity,
-                "value_vnd": item.value_vnd,
-            }
-        )
-    return views
+    return [
+        {**indicator_view(item.indicator, catalog), "quantity": item.quantity, "value_vnd": item.value_vnd}
+        for item in items
+    ]

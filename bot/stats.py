@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Chapter, Organization, Report, ReportItem, Target
-from bot.parsing.catalog import Catalog, default_catalog
+from bot.parsing.catalog import Catalog, catalog_for, default_catalog
 from bot.periods import year_share
+from bot.reports import indicator_view
 
 ACTIVE = "active"
 
@@ -36,7 +37,7 @@ class Total:
 
 
 def catalog_for_org(org: Organization) -> Catalog:
-    return default_catalog().with_extra(org.indicators) if org.indicators else default_catalog()
+    return catalog_for(org.indicators)
 
 
 def _item_sums(session: Session, org_id: int, start: date, end: date, chapter_ids=None, group_by_chapter=False):
@@ -158,32 +159,14 @@ def total_views(found: dict[str, Total], catalog: Catalog) -> list[dict]:
     views = []
     for code, total in found.items():
         ind = catalog.get(code)
-        views.append(
-            {
-                "code": code,
-                "name": ind.name if ind else code,
-                "unit": ind.unit if ind else "",
-                "quantity": total.quantity if (ind is None or ind.has_quantity) else None,
-                "value_vnd": total.value_vnd,
-            }
-        )
+        quantity = total.quantity if (ind is None or ind.has_quantity) else None
+        views.append({**indicator_view(code, catalog), "quantity": quantity, "value_vnd": total.value_vnd})
     return views
 
 
 def progress_views(rows: list[Progress], catalog: Catalog) -> list[dict]:
     """What the templates need for a progress line."""
-    views = []
-    for p in rows:
-        ind = catalog.get(p.indicator)
-        views.append(
-            {
-                "code": p.indicator,
-                "name": ind.name if ind else p.indicator,
-                "unit": ind.unit if ind else "",
-                "done": p.done,
-                "target": p.target,
-                "money": p.money,
-                "pace": p.pace,
-            }
-        )
-    return views
+    return [
+        {**indicator_view(p.indicator, catalog), "done": p.done, "target": p.target, "money": p.money, "pace": p.pace}
+        for p in rows
+    ]

@@ -31,15 +31,18 @@ def _spawn(args: list[str], env: dict) -> subprocess.Popen:
     return subprocess.Popen(args, cwd=ROOT, env=env, preexec_fn=_die_with_parent)
 
 
-def _wait_http(url: str, timeout: float = 30.0) -> None:
+def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    """Return once ``url`` answers below 500; fail early if ``proc`` (the server) exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{getattr(proc, 'bench_name', proc.args)} exited ({proc.returncode})")
         try:
             if requests.get(url, timeout=1).status_code < 500:
                 return
         except requests.RequestException:
             pass
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer in time")
 
 
@@ -105,7 +108,7 @@ def main() -> int:
         )
         for _ in range(int(env.get("WORKERS", 1))):
             children.append(_spawn([python, "worker.py"], env))
-        _wait_http(f"http://127.0.0.1:{settings.port}/healthz")
+        wait_http(f"http://127.0.0.1:{settings.port}/healthz")
         where = f"http://127.0.0.1:{settings.port}/"
         print(f"\nChi hội Bot đang chạy: {where}" + (" (trang trò chuyện thử)" if simulator else ""), flush=True)
         print("Nhấn Ctrl-C để dừng.\n", flush=True)

@@ -161,3 +161,8 @@ _DEFAULT_CATALOG = Catalog(_DEFAULT)
 def default_catalog() -> Catalog:
     """The eight indicators of the spec."""
     return _DEFAULT_CATALOG
+
+
+def catalog_for(extra: list[dict] | None) -> Catalog:
+    """The default catalog plus an organization's own indicators (its YAML's ``indicators:``)."""
+    return default_catalog().with_extra(extra) if extra else _DEFAULT_CATALOG
