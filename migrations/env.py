@@ -1,10 +1,9 @@
 """Alembic environment: the URL comes from the caller (bot.db.upgrade) or DATABASE_URL."""
 
 from alembic import context
-from sqlalchemy import create_engine
 
 from bot.config import Settings
-from bot.db import _normalise_url
+from bot.db import _normalise_url, get_engine
 from bot.models import Base
 
 config = context.config
@@ -18,14 +17,14 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    engine = create_engine(url)
-    with engine.connect() as connection:
+    # The process's own engine: it creates a SQLite file's folder (instance/ on a fresh clone)
+    # and sets the same pragmas as every other connection.
+    with get_engine(url).connect() as connection:
         context.configure(
             connection=connection, target_metadata=Base.metadata, render_as_batch=True
         )
         with context.begin_transaction():
             context.run_migrations()
-    engine.dispose()
 
 
 if context.is_offline_mode():

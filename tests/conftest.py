@@ -24,8 +24,7 @@ from bot.redis_server import EmbeddedRedis, connect
 from bot.zalo.simulator import SimulatorConfig, SimulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-EXAMPLE_ORG = SHARED / "examples" / "org-dienphuoc.yaml"
+EXAMPLE_ORG = ROOT / "examples" / "org-dienphuoc.yaml"
 
 
 @pytest.fixture(scope="session")

@@ -25,33 +25,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def redis_servers_for(var_dir: Path) -> list[int]:
-    """PIDs of redis-server processes working in ``var_dir`` (redis chdirs to its --dir)."""
-    pids = []
+def processes_in(root: Path) -> list[tuple[int, str]]:
+    """(pid, name) of every process working in ``root`` or below (redis-server chdirs to its --dir)."""
+    found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             name = (proc / "comm").read_text().strip()
-            cwd = os.readlink(proc / "cwd")
+            cwd = Path(os.readlink(proc / "cwd"))
         except OSError:
             continue
-        if name.startswith("redis-server") and Path(cwd) == var_dir:
-            pids.append(int(proc.name))
-    return pids
+        if cwd == root or root in cwd.parents:
+            found.append((int(proc.name), name))
+    return found
+
+
+def fresh_copy(dest: Path) -> Path:
+    """The repository as a clone has it: no venv, no var/, no instance/, no database."""
+    ignore = shutil.ignore_patterns(".git", ".venv", "var", "instance", "__pycache__", ".pytest_cache",
+                                    ".hypothesis", ".ruff_cache", ".env", "*.db", "*.db-*")
+    shutil.copytree(ROOT, dest, ignore=ignore)
+    return dest
 
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
-    var = tmp_path_factory.mktemp("system")
+    """`make run` in a fresh copy with its own defaults: embedded Redis, SQLite in instance/,
+    the simulator. Only the ports are chosen (a test must not take 8000 from whoever has it),
+    and the copy is pointed at this test run's virtualenv instead of installing its own."""
+    repo = fresh_copy(tmp_path_factory.mktemp("clone") / "chi-hoi-bot")
     port, sim_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "REDIS_URL", "DATABASE_URL", "TEST_"))}
-    env.update(PORT=str(port), SIMULATOR_PORT=str(sim_port), VAR_DIR=str(var / "var"),
-               DATABASE_URL=f"sqlite:///{var / 'bot.db'}", LOG_LEVEL="WARNING")  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "bot.up"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    own = ("ZALO_", "REDIS_URL", "DATABASE_URL", "TEST_", "VAR_DIR", "SECRET_KEY", "PUBLIC_URL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
+    env.update(PORT=str(port), SIMULATOR_PORT=str(sim_port), LOG_LEVEL="WARNING")
+    # A new session, like a terminal's foreground job: Ctrl-C reaches make and all it started.
+    proc = subprocess.Popen(["make", "-s", "run", f"VENV={sys.prefix}"], cwd=repo, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -59,14 +72,14 @@ def system(tmp_path_factory):
         except requests.RequestException:
             pass
         if proc.poll() is not None:
-            pytest.fail("bot.up exited:\n" + proc.stdout.read())
+            pytest.fail("make run exited:\n" + proc.stdout.read())
         time.sleep(0.3)
     else:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("the system did not become healthy")
-    yield {"base": base, "proc": proc, "var": var / "var"}
+    yield {"base": base, "proc": proc, "repo": repo, "var": repo / "var"}
     if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)
         proc.wait(30)
 
 
@@ -127,12 +140,15 @@ def test_chat_page_in_headless_chromium(system):
             browser.close()
 
 
-def test_stopping_the_launcher_leaves_no_redis_server(system):
-    proc = system["proc"]
-    assert redis_servers_for(system["var"]), "the embedded redis-server should be running"
-    proc.send_signal(signal.SIGINT)
+def test_make_run_uses_its_defaults_and_ctrl_c_leaves_no_process(system):
+    proc, repo = system["proc"], system["repo"]
+    assert (repo / "instance" / "bot.db").exists(), "make run's default database is instance/bot.db"
+    assert (repo / "var" / "redis.sock").exists(), "make run's default Redis is the embedded one in var/"
+    names = {name for _pid, name in processes_in(repo)}
+    assert any(n.startswith("redis-server") for n in names), names
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
     proc.wait(30)
     deadline = time.monotonic() + 10
-    while redis_servers_for(system["var"]) and time.monotonic() < deadline:
+    while processes_in(repo) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert redis_servers_for(system["var"]) == []
+    assert processes_in(repo) == []

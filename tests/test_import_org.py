@@ -14,7 +14,7 @@ from bot.db import session_scope
 from bot.models import Base, Chapter, Identity, Membership, Organization, Person, Target
 from bot.orgs import OrgFileError, import_org, load_org_file
 
-EXAMPLE_ORG = Path(__file__).resolve().parent.parent.parent / "shared" / "examples" / "org-dienphuoc.yaml"
+EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org-dienphuoc.yaml"
 
 TABLES = ("organizations", "chapters", "people", "identities", "memberships", "targets")
 
