@@ -271,7 +271,11 @@ def test_bot_api_methods(sim):
     assert wrong.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
     assert wrong.status_code == 401
     sent = bot(sim, "sendMessage", chat_id="c1", text="Xin chào").json()
-    assert sent["ok"] and set(sent["result"]) == {"message_id", "date"}
+    assert sent["ok"] and sent["result"]["chat"] == {"id": "c1", "chat_type": "PRIVATE"}
+    assert sent["result"]["text"] == "Xin chào"
+    assert sent["result"]["message_type"] == "CHAT_MESSAGE"
+    assert sent["result"]["from"]["is_bot"] is True
+    assert isinstance(sent["result"]["date"], int)
     assert bot(sim, "sendMessage", chat_id="c1", text="").json()["error_code"] == 400
     assert bot(sim, "sendMessage", chat_id="c1", text="x" * 2001).json()["ok"] is False
     assert sim.sent(channel="bot")[0]["chat_id"] == "c1"
@@ -288,6 +292,28 @@ def test_bot_api_methods(sim):
     sim.post("/__fake/deliver_bot", {"chat_id": "c9", "text": "hi"})  # no webhook: queued
     update = bot(sim, "getUpdates", timeout="1").json()
     assert update["ok"] and update["result"]["message"]["text"] == "hi"  # one update, no list
+
+
+def test_bot_api_takes_form_multipart_and_query_parameters(sim):
+    url = f"{sim.url}/bot{sim.config.bot_token}"
+    form = sim.http.post(f"{url}/sendMessage", data={"chat_id": "c2", "text": "form"}, timeout=10)
+    multipart = sim.http.post(f"{url}/sendPhoto", timeout=10, files={
+        "chat_id": (None, "c3"), "photo": (None, "https://x.test/a.jpg"),
+        "caption": (None, "ảnh")})
+    query = sim.http.get(f"{url}/sendMessage", params={"chat_id": "c4", "text": "query"},
+                         timeout=10)
+    assert form.json()["result"]["text"] == "form"
+    photo = multipart.json()["result"]
+    assert photo["photo_url"] == "https://x.test/a.jpg" and photo["caption"] == "ảnh"
+    assert photo["message_type"] == "CHAT_PHOTO" and photo["chat"]["id"] == "c3"
+    assert query.json()["result"]["chat"]["id"] == "c4"
+    sent = sim.sent(channel="bot")
+    assert [(m["chat_id"], m["text"]) for m in sent] == [("c2", "form"), ("c3", "ảnh"),
+                                                         ("c4", "query")]
+    assert sent[1]["photo"] == "https://x.test/a.jpg"
+    sim.post("/__fake/deliver_bot", {"chat_id": "g1", "chat_type": "GROUP", "text": "@bot"})
+    group = sim.http.post(f"{url}/sendMessage", json={"chat_id": "g1", "text": "ok"}, timeout=10)
+    assert group.json()["result"]["chat"] == {"id": "g1", "chat_type": "GROUP"}
 
 
 def test_deliver_bot_posts_with_secret_header(receiver):

@@ -107,6 +107,7 @@ class _State:
             self.failures = []
             self.bot_webhook = {"url": "", "secret_token": None, "updated_at": 0}
             self.bot_updates = []
+            self.bot_chats = {}  # chat id -> chat_type, as deliveries named them
             self.deliveries = []
 
     # fake clock: real time plus whatever the tests advanced
@@ -530,11 +531,21 @@ def create_simulator(config: SimulatorConfig | None = None) -> Flask:
     def bot_api(token: str, method: str):
         if token != config.bot_token:
             return _bot_err(401, "Unauthorized", config.bot_unauthorized_status)
-        body = _json_body()
+        body = _bot_params()
         handler = BOT_METHODS.get(method)
         if handler is None:
             return _bot_err(404, "Not Found", 404)
         return handler(body)
+
+    def _bot_params() -> dict:
+        """A method's parameters however a client sends them, as Telegram-style APIs take
+        them: the query string, then a JSON, urlencoded or multipart body (the body wins)."""
+        params = request.args.to_dict()
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            params.update(request.form.to_dict())
+        else:
+            params.update(_json_body())
+        return params
 
     def bot_get_me(_body):
         return _bot_ok({"id": config.bot_token.split(":", 1)[0], "account_name":
@@ -590,15 +601,29 @@ def create_simulator(config: SimulatorConfig | None = None) -> Flask:
                 return _bot_err(400, "Bad Request: photo is required")
             if text is not None and (not isinstance(text, str) or _nfc_len(text) > MAX_TEXT):
                 return _bot_err(400, "Bad Request: caption is too long")
+        chat_id = str(chat_id)
         with state.lock:
             message_id = state.new_id()
             date = state.now_ms()
+            chat_type = state.bot_chats.get(chat_id, "PRIVATE")
             state.record({"channel": "bot", "path": f"/bot<token>/{request.path.rsplit('/', 1)[-1]}",
-                          "recipient": str(chat_id), "chat_id": str(chat_id), "text": text,
+                          "recipient": chat_id, "chat_id": chat_id, "text": text,
                           "photo": body.get("photo") if kind == "photo" else None,
                           "quote_message_id": None, "attachment_id": None,
                           "message_id": message_id, "at": str(date), "billable": False})
-        return _bot_ok({"message_id": message_id, "date": date})
+        # The sent Message, in the shape of an inbound update's message (clients parse it so).
+        message = {"message_id": message_id, "date": date,
+                   "chat": {"id": chat_id, "chat_type": chat_type},
+                   "from": {"id": config.bot_token.split(":", 1)[0],
+                            "display_name": "Bot Chi hội (simulator)", "is_bot": True},
+                   "message_type": "CHAT_MESSAGE" if kind == "text" else "CHAT_PHOTO"}
+        if kind == "text":
+            message["text"] = text
+        else:
+            message["photo_url"] = body["photo"]
+            if text is not None:
+                message["caption"] = text
+        return _bot_ok(message)
 
     BOT_METHODS = {
         "getMe": bot_get_me,
@@ -802,6 +827,7 @@ def create_simulator(config: SimulatorConfig | None = None) -> Flask:
             return jsonify({"error": "chat_id is required"}), 400
         with state.lock:
             message_id = body.get("message_id") or state.new_id()
+            state.bot_chats[chat_id] = body.get("chat_type", "PRIVATE")
             update = {"event_name": "message.text.received", "message": {
                 "message_id": message_id, "date": state.now_ms(),
                 "chat": {"id": chat_id, "chat_type": body.get("chat_type", "PRIVATE")},
