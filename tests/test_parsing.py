@@ -1,4 +1,9 @@
-"""The report parser: every worked example of the dev corpus, plus our own cases."""
+"""The report parser: labelled messages written for this repository, plus focused cases.
+
+``tests/data/parser-cases.jsonl`` holds our own sentences for every shape the spec and the
+shared dev corpora teach (the shared corpora are scored by ``python -m bot.parsing.score``
+as a CI step of their own; the test suite reads nothing outside the repository).
+"""
 
 import json
 import unicodedata
@@ -8,25 +13,38 @@ from pathlib import Path
 import pytest
 
 from bot.parsing import Catalog, Item, ParseResult, default_catalog, parse_report
+from bot.parsing.score import main as score_main
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "parser-dev.jsonl"
-
-
-def _cases():
-    if not CORPUS.exists():
-        return []
-    with CORPUS.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+CASES_FILE = Path(__file__).resolve().parent / "data" / "parser-cases.jsonl"
+CASES = [json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-CASES = _cases()
+def test_cases_file_is_there():
+    assert len(CASES) >= 90
 
 
-@pytest.mark.skipif(not CASES, reason="shared/corpus/parser-dev.jsonl is not beside the repo")
-@pytest.mark.parametrize("case", CASES, ids=[f"dev{n:03d}" for n in range(1, len(CASES) + 1)])
-def test_dev_corpus(case):
-    got = parse_report(case["text"]).to_json()["items"]
+@pytest.mark.parametrize("case", CASES, ids=[f"case{n:03d}" for n in range(1, len(CASES) + 1)])
+def test_labelled_cases(case):
+    got = [{k: i[k] for k in ("indicator", "quantity", "value_vnd")} for i in parse_report(case["text"]).to_json()["items"]]
     assert got == case["expect"], case["note"]
+
+
+def test_score_command_passes_on_our_cases(capsys):
+    assert score_main([str(CASES_FILE)]) == 0
+    out = capsys.readouterr().out
+    assert f"exact {len(CASES)}/{len(CASES)} = 100.0%" in out
+
+
+def test_score_command_fails_loudly_on_a_missing_corpus(tmp_path, capsys):
+    assert score_main([str(CASES_FILE), str(tmp_path / "nope.jsonl")]) == 2
+    assert "corpus file not found" in capsys.readouterr().err
+
+
+def test_score_command_fails_below_its_threshold(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"text": "mau 8", "expect": []}) + "\n", encoding="utf-8")
+    assert score_main([str(bad)]) == 1
+    assert "FAIL bad.jsonl: exact 0.0%" in capsys.readouterr().err
 
 
 SENT = datetime(2024, 11, 20, 3, 0, tzinfo=UTC)   # 10:00 in Việt Nam

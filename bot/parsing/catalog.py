@@ -1,4 +1,4 @@
-"""The catalog of report indicators, as data (see ../shared/spec/indicators.md).
+"""The catalog of report indicators, as data (the indicator spec's default catalog).
 
 An indicator has a code, a Vietnamese name and unit, whether it counts something and
 whether it carries a money value, and the phrases people write for it (``aliases``).

@@ -1,6 +1,6 @@
 """Numbers and money as Vietnamese chapter heads write them (pure, no I/O).
 
-Rules (see ../shared/spec/indicators.md):
+Rules (the indicator spec's number and money rules):
 * a ``.`` or ``,`` followed by exactly three digits groups thousands (``12.500.000``,
   ``1.200``); otherwise it is a decimal point (``2,5``, ``6,76``);
 * ``k``/``nghìn``/``ngàn`` x10^3, ``tr``/``triệu``/``củ`` x10^6, ``tỷ``/``tỉ`` x10^9;
@@ -324,7 +324,9 @@ def read_amount(tokens: list[Token], i: int, accented: bool,
             break
         nxt = tokens[j + 1] if j + 1 < n else None
         d = tokens[j].text
-        if nxt is not None and is_money_unit(nxt, accented) and MONEY_UNITS[unit_fold(nxt)] < unit:
+        if nxt is not None and is_money_unit(nxt, accented):
+            if MONEY_UNITS[unit_fold(nxt)] >= unit:
+                break                   # "5tr 5tr": a second amount, not decimals of the first
             cur = int(d)
             j += 1
             continue
