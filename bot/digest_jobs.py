@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import click
@@ -24,7 +24,7 @@ from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import clock, outbox
 from bot.config import Settings
 from bot.db import sessionmaker_for
 from bot.digest import build_digest, render_digest
@@ -53,10 +53,6 @@ _conns: dict[str, object] = {}
 
 class StillSending(RuntimeError):
     """Another worker claimed some rows moments ago; RQ retries this job later."""
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def _runtime():
@@ -103,7 +99,7 @@ def due(org: Organization, now: datetime) -> list[tuple[str, date]]:
 def tick() -> str:
     """Enqueue each digest or reminder that is due today and not done yet (cheap, idempotent)."""
     settings, conn = _runtime()
-    now = now_utc()
+    now = clock.now()
     session = sessionmaker_for(settings.database_url)()
     queued = []
     try:
@@ -148,7 +144,7 @@ def send_digest(org_code: str, day_iso: str) -> str:
     settings, conn = _runtime()
     session = sessionmaker_for(settings.database_url)()
     try:
-        return run_digest(session, settings, conn, org_code, date.fromisoformat(day_iso), now_utc())
+        return run_digest(session, settings, conn, org_code, date.fromisoformat(day_iso), clock.now())
     finally:
         session.close()
 
@@ -296,7 +292,7 @@ def send_reminders(org_code: str, day_iso: str) -> str:
     settings, conn = _runtime()
     session = sessionmaker_for(settings.database_url)()
     try:
-        return run_reminders(session, settings, conn, org_code, date.fromisoformat(day_iso), now_utc())
+        return run_reminders(session, settings, conn, org_code, date.fromisoformat(day_iso), clock.now())
     finally:
         session.close()
 
@@ -373,12 +369,12 @@ def digest_command(org_code: str, day: datetime, send: bool):
             org = _org(session, org_code)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-        text, _facts = compose(session, org, the_day, now_utc())
+        text, _facts = compose(session, org, the_day, clock.now())
         click.echo(text)
         if send:
             conn = connect(resolve_redis_url(settings))
             try:
-                result = run_digest(session, settings, conn, org_code, the_day, now_utc())
+                result = run_digest(session, settings, conn, org_code, the_day, clock.now())
             finally:
                 conn.close()
             click.echo(f"-- {result}")

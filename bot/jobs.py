@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 
 from redis.exceptions import LockError
 
-from bot import events, outbox
+from bot import clock, events, outbox
 from bot.channels import sender_for
 from bot.config import Settings, current_settings
 from bot.context import Ctx, load_sender
@@ -21,10 +20,6 @@ from handlers import Reply
 log = logging.getLogger(__name__)
 SENDER_LOCK_TTL = 30  # seconds; far above one event's work
 _conns: dict[str, object] = {}
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def runtime(settings: Settings | None = None):
@@ -63,7 +58,7 @@ def handle_event(channel: str, payload_json: str) -> str:
 
 
 def _handle(session, settings, conn, event, payload) -> str:
-    now = now_utc()
+    now = clock.now()
     row = save_inbound(session, event, payload, now)
     prefix = f"evt:{row.id}:"
     expected = None  # how many outgoing rows this run recorded (None: recorded by an earlier run)

@@ -40,7 +40,8 @@ def test_markup_and_sql_in_a_report_are_stored_and_shown_unchanged(settings, org
         o = s.scalar(select(Organization).where(Organization.code == org))
         digest, _facts = compose(s, o, _today(), datetime.now(UTC))
         wb = build_workbook(s, o, _today(), _today())
-    assert "49" not in digest and "XXX" not in digest and "5 suất" in digest or "5" in digest
+    assert "49" not in digest and "XXX" not in digest
+    assert "• Quà: 5 suất" in digest and "• Máu: 2 đơn vị" in digest
     cells = [c for row in wb.worksheets[-1].iter_rows() for c in row if c.value == NASTY]
     assert len(cells) == 1 and cells[0].data_type == "s"
     assert count(settings, Report) == 1  # the table is still there
@@ -66,7 +67,8 @@ COMMITTEE_COMMANDS = ["tổng", "chưa báo cáo", "chỉ tiêu", "xuất", "chi
 def test_committee_commands_are_refused_to_heads_and_strangers(command, settings, org, chat):
     head = chat.ask(HEADS[2], command)
     stranger = chat.ask(STRANGER, command)
-    assert "dành cho Ban Thường vụ" in head or "chỉ dành cho quản trị viên" in head, head
+    # A head is on no committee: every committee command gets the one refusal, never the admin one.
+    assert "dành cho Ban Thường vụ." in head and "quản trị viên" not in head, head
     assert "chưa gắn với chi hội" in stranger, stranger
     # no data leaked: no figure, no chapter name other than their own
     assert "Nhị Dinh 1" not in head and "Nhị Dinh" not in stranger and ".xlsx" not in head + stranger

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import clock
 from bot.parsing.text import Token, nfc, tokenize
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -27,7 +28,7 @@ class DateMention:
 
 
 def local_today(sent_at: datetime | None) -> date:
-    when = sent_at or datetime.now(UTC)
+    when = sent_at or clock.now()
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(VN).date()

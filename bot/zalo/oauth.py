@@ -14,11 +14,12 @@ import hashlib
 import logging
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import requests
 from sqlalchemy import select
 
+from bot import clock as bot_clock
 from bot.db import get_engine, session_scope
 from bot.models import ZaloToken
 from bot.zalo.errors import (
@@ -42,10 +43,6 @@ return 0
 """
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -62,7 +59,7 @@ class TokenManager:
         self.settings = settings
         self.redis = redis
         self.db_url = db_url
-        self.clock = clock or _utcnow
+        self.clock = clock or bot_clock.now
         self._own_session = session is None
         self.session = session or requests.Session()
         self.name = name
