@@ -351,6 +351,8 @@ class _Reader:
                 return node
             if self.block_at(j):
                 return Node("X", i, j)
+        if amt.words and j == i + 1 and t.f == "nam" and not self._counted_noun_at(j):
+            return None                                # "đầu năm kết nạp": the year, not five
         if amt.words and not (j < n and self.key_at(j)) and not (
                 len(self.nodes) >= 2 and self.nodes[-2].kind == "K" and self.nodes[-1].kind == "W"
                 and self.is_p(self.nodes[-1].start, ":=") and (j >= n or toks[j].kind != "w")):
@@ -367,6 +369,13 @@ class _Reader:
         node.value, node.words = value, amt.words
         node.per_unit = self._count_per_unit(i)
         return node
+
+    def _counted_noun_at(self, j: int) -> bool:
+        """A unit (``suất``) or a noun key (``hội viên``), not a verb key, starts at token ``j``."""
+        if j >= len(self.toks):
+            return False
+        km = self.key_at(j)
+        return not km.verb if km is not None else self.unit_at(j) is not None
 
     def _skip_back(self, i: int, table) -> int:
         """Index of the first token of a run of ``table`` phrases (and : =) ending before ``i``."""

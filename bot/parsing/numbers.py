@@ -7,8 +7,7 @@ Rules (the indicator spec's number and money rules):
 * digits right after a unit are decimals of that unit: ``10tr5`` = 10.5 triệu,
   ``1 tỷ 2`` = 1.2 tỷ, ``2tr250`` = 2.25 triệu; ``rưỡi`` adds half a unit;
   a smaller unit after a larger one adds up: ``1 tỷ 200 triệu``, ``3 triệu 500 nghìn đồng``;
-* number words: một … chín, mười, mươi, mốt, lăm/năm, tư, linh/lẻ, trăm, chục, nghìn,
-  triệu, tỷ, rưỡi (``hai mươi mốt``, ``một trăm linh năm``, ``mười nghìn tỷ``).
+* number words: :mod:`bot.parsing.numwords` (``hai mươi mốt``, ``ba tư``, ``hai ngàn mốt``).
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from bot.parsing import numwords
 from bot.parsing.text import Token, nfc, signature, tokenize, untelex
 
 K, TR, TY = 1_000, 1_000_000, 1_000_000_000
@@ -29,22 +29,10 @@ CURRENCY = {"d", "dong", "vnd", "vnđ"}
 _UNIT_SPELLING = {"cu": ("củ",), "ngan": ("ngàn", "ngàn"), "dong": ("đồng",),
                   "ty": ("tỷ", "tỉ"), "ti": ("tỉ", "tỷ")}
 
-_DIGIT_WORDS: dict[str, tuple[int, tuple[str, ...]]] = {
-    "khong": (0, ("không",)), "mot": (1, ("một", "mốt")), "hai": (2, ("hai",)),
-    "ba": (3, ("ba",)), "bon": (4, ("bốn",)), "tu": (4, ("tư",)), "nam": (5, ("năm",)),
-    "lam": (5, ("lăm",)), "sau": (6, ("sáu",)), "bay": (7, ("bảy", "bẩy")),
-    "tam": (8, ("tám",)), "chin": (9, ("chín",)),
-}
-_OTHER_WORDS: dict[str, tuple[str, ...]] = {
-    "muoi": ("mười", "mươi"), "tram": ("trăm",), "linh": ("linh",), "le": ("lẻ",),
-    "chuc": ("chục",), "nghin": ("nghìn",), "ngan": ("ngàn",), "trieu": ("triệu",),
-    "ty": ("tỷ", "tỉ"), "ti": ("tỉ", "tỷ"), "ruoi": ("rưỡi",),
-}
-NUMBER_WORDS = set(_DIGIT_WORDS) | set(_OTHER_WORDS)
-NUMBER_STARTERS = (set(_DIGIT_WORDS) | {"muoi"}) - {"lam", "le"}   # folded words a number may start with
+NUMBER_WORDS = numwords.WORDS
+NUMBER_STARTERS = numwords.STARTERS        # folded words a number may start with
 _WORD_SIGS: dict[str, frozenset[str]] = {
-    w: frozenset(signature(s) for s in spell)
-    for w, spell in [(w, v[1]) for w, v in _DIGIT_WORDS.items()] + list(_OTHER_WORDS.items())
+    w: frozenset(signature(s) for s in spell) for w, spell in numwords.SPELLINGS.items()
 }
 _UNIT_SIGS = {w: frozenset(signature(s) for s in spell) for w, spell in _UNIT_SPELLING.items()}
 _UNIT_TELEX_SIGS = {w: frozenset(signature(s) for s in spell) for w, spell in
@@ -114,98 +102,11 @@ def parse_literal(raw: str) -> int | Fraction | None:
 
 
 # --------------------------------------------------------------------------- number words
-def _eval_tens(ws: list[str]) -> int | None:
-    d = _DIGIT_WORDS
-    if not ws:
-        return None
-    if len(ws) == 1:
-        if ws[0] == "muoi":
-            return 10
-        if ws[0] in d and ws[0] not in ("lam", "tu"):
-            return d[ws[0]][0]
-        return None
-    if ws[0] == "muoi":
-        if len(ws) == 2 and ws[1] in d and ws[1] not in ("khong", "tu"):
-            return 10 + d[ws[1]][0]
-        return None
-    if ws[0] in d and ws[0] not in ("lam", "tu", "khong", "mot"):
-        t = d[ws[0]][0]
-        if ws[1] in ("muoi", "chuc"):
-            if len(ws) == 2:
-                return t * 10
-            if len(ws) == 3 and ws[2] in d and ws[2] != "khong":
-                return t * 10 + d[ws[2]][0]
-            return None
-        if len(ws) == 2 and ws[1] == "lam":   # hai lăm = 25
-            return t * 10 + 5
-    return None
-
-
-def _eval_small(ws: list[str]) -> int | None:
-    """0..999 in words."""
-    if "tram" in ws:
-        i = ws.index("tram")
-        left, rest = ws[:i], ws[i + 1:]
-        if not left:
-            h = 1
-        elif len(left) == 1 and left[0] in _DIGIT_WORDS and left[0] not in ("lam", "tu"):
-            h = _DIGIT_WORDS[left[0]][0]
-        else:
-            return None
-        if not rest:
-            return h * 100
-        if rest == ["ruoi"]:
-            return h * 100 + 50
-        if rest[0] in ("linh", "le"):
-            if len(rest) == 2 and rest[1] in _DIGIT_WORDS and rest[1] not in ("khong", "lam"):
-                return h * 100 + _DIGIT_WORDS[rest[1]][0]
-            return None
-        if len(rest) == 1 and rest[0] in _DIGIT_WORDS and rest[0] not in ("khong", "lam"):
-            return h * 100 + _DIGIT_WORDS[rest[0]][0] * 10   # một trăm hai = 120
-        t = _eval_tens(rest)
-        return None if t is None else h * 100 + t
-    if ws == ["khong"]:
-        return 0
-    return _eval_tens(ws)
-
-
-def eval_words(ws: list[str]) -> Fraction | None:
-    """Value of folded number words: ``["hai", "muoi", "mot"]`` -> 21."""
-    if not ws:
-        return None
-    last = len(ws) - 1
-    for mult, names in _MULTIPLIERS:
-        # the last multiplier word of this size (C-level ``in``/``index`` on the reversed list:
-        # a per-word generator here made long runs of number words slow)
-        idx = -1
-        for name in names:
-            if name in ws:
-                idx = max(idx, last - ws[::-1].index(name))
-        if idx < 0:
-            continue
-        left, right = ws[:idx], ws[idx + 1:]
-        lv = eval_words(left) if left else 1
-        if lv is None or lv == 0:
-            return None
-        if not right:
-            return lv * mult
-        if right == ["ruoi"]:
-            return lv * mult + Fraction(mult, 2)
-        if len(right) == 1 and right[0] in _DIGIT_WORDS and right[0] not in ("khong", "lam", "tu"):
-            return lv * mult + Fraction(_DIGIT_WORDS[right[0]][0] * mult, 10)   # ba triệu hai
-        rv = eval_words(right)
-        if rv is None or rv >= mult:
-            return None
-        return lv * mult + rv
-    if ws[-1] == "ruoi" or "ruoi" in ws:
-        return None
-    v = _eval_small(ws)
-    return v
+eval_words = numwords.value_of
 
 
 def _is_starter(tok: Token, accented: bool) -> bool:
-    return tok.kind == "w" and (tok.f in _DIGIT_WORDS or tok.f == "muoi") and tok.f not in ("lam", "le") \
-        and word_ok(tok, accented)
+    return tok.kind == "w" and tok.f in NUMBER_STARTERS and word_ok(tok, accented)
 
 
 def read_words(tokens: list[Token], i: int, accented: bool) -> tuple[Fraction, int] | None:
@@ -222,14 +123,12 @@ def read_words(tokens: list[Token], i: int, accented: bool) -> tuple[Fraction, i
         sigs = sigs_of(tk.f)             # ``word_ok``, inline: this loop runs for every word of the run
         if sigs is None or not (tk.sig in sigs or tk.sig == "" and not accented):
             break
-        if tk.f in _DIGIT_WORDS and tokens[j - 1].f in _DIGIT_WORDS and tk.f != "lam":
-            break                       # "ba bốn" is two numbers (or none), never one
         j += 1
     fs = [t.f for t in tokens[i:j]]      # folded once; shorter tries are prefixes of it
     for _ in range(8):
         if j <= i:
             break
-        v = eval_words(fs[:j - i])
+        v = numwords.value_of(fs[:j - i])
         if v is not None:
             return v, j
         j -= 1
