@@ -36,7 +36,7 @@ from bench.common import (
     vm_hwm_kib,
 )
 from bot.up import wait_http
-from bot.zalo.simulator import SimulatorConfig
+from bot.zalo.sim import SimulatorConfig
 
 CHAPTERS = 500
 HEAD = "8003{:015d}"

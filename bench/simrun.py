@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from bot.zalo.simulator import SimulatorConfig, SimulatorServer
+from bot.zalo.sim import SimulatorConfig, SimulatorServer
 
 
 def main() -> None:

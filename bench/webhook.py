@@ -33,8 +33,7 @@ from bench.common import (
     vm_hwm_kib,
 )
 from bot.up import wait_http
-from bot.zalo.driver import WebhookDriver
-from bot.zalo.simulator import SimulatorConfig
+from bot.zalo.sim import SimulatorConfig, WebhookDriver
 
 WRK_LUA = r"""
 local counter = 0

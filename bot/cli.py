@@ -90,7 +90,7 @@ def export_command(org_code: str, start, end, out: str):
 
 def register(app: Flask) -> None:
     from bot.digest_jobs import digest_command
-    from bot.zalo.simulator import simulator_command
+    from bot.zalo.sim import simulator_command
 
     for cmd in (init_db_command, import_org_command, parse_command, export_command, simulator_command, digest_command):
         app.cli.add_command(cmd)

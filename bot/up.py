@@ -81,7 +81,7 @@ def main() -> int:
         upgrade(settings.database_url)
 
         if settings.simulator_mode:
-            from bot.zalo.simulator import SimulatorConfig, SimulatorServer
+            from bot.zalo.sim import SimulatorConfig, SimulatorServer
 
             config = SimulatorConfig(webhook_url=f"http://127.0.0.1:{settings.port}/webhook/zalo")
             simulator = SimulatorServer(config, port=int(env.get("SIMULATOR_PORT", 8100))).start()

@@ -21,7 +21,7 @@ from bot.db import dispose_all, get_engine, session_scope, upgrade
 from bot.models import Base
 from bot.queue import QUEUES
 from bot.redis_server import EmbeddedRedis, connect
-from bot.zalo.simulator import SimulatorConfig, SimulatorServer
+from bot.zalo.sim import SimulatorConfig, SimulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_ORG = ROOT / "examples" / "org-dienphuoc.yaml"

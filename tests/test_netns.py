@@ -159,7 +159,7 @@ def test_web_workers_redis_postgres_on_separate_hosts(cluster):
     c = cluster
     py = sys.executable
     base = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "TEST_", "REDIS_URL", "DATABASE_URL"))}
-    from bot.zalo.simulator import SimulatorConfig
+    from bot.zalo.sim import SimulatorConfig
 
     cfg = SimulatorConfig()
     sim_url = f"http://{c.ip('sim')}:8100"

@@ -29,7 +29,7 @@ from zalo_sdk.oa import (
     ZaloRecipient,
 )
 
-from bot.zalo.simulator import SimulatorConfig
+from bot.zalo.sim import SimulatorConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

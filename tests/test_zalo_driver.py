@@ -12,7 +12,7 @@ except ImportError:  # pragma: no cover
     from zalo_helpers import Receiver
 
 from bot.signature import verify_signature
-from bot.zalo.driver import WebhookDriver
+from bot.zalo.sim import WebhookDriver
 
 
 def make(url="http://127.0.0.1:9/none"):

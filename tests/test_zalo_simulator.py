@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover
     from zalo_helpers import Receiver
 
 from bot.signature import verify_signature
-from bot.zalo.simulator import SimulatorConfig, SimulatorServer, simulator_command
+from bot.zalo.sim import SimulatorConfig, SimulatorServer, simulator_command
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

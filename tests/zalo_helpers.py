@@ -15,7 +15,7 @@ import requests
 
 from bot.config import Settings
 from bot.db import get_engine, upgrade
-from bot.zalo.simulator import SimulatorConfig, SimulatorServer
+from bot.zalo.sim import SimulatorConfig, SimulatorServer
 
 
 class Sim:

@@ -1,9 +1,10 @@
 """The webhook driver: plays Zalo's side of ``POST /webhook/zalo`` against our Flask app.
 
-Builds events in the §1.2 shapes, serializes each ONCE and signs exactly those bytes
-(``X-ZEvent-Signature: mac=<sha256(app_id + body + timestamp + oa_secret_key)>``), and delivers
-like Zalo does: anything but a 200 within 2 s is a failure, redelivered with a ``num_retry``
-header on a compressed retry ladder (../shared/zalo/oa-api.md §1.4, §1.5, §9).
+Builds events in the shapes of docs/zalo-platform.md ("Webhook events"), serializes each ONCE
+and signs exactly those bytes (``X-ZEvent-Signature: mac=<sha256(app_id + body + timestamp +
+oa_secret_key)>``, "Webhook signature"), and delivers like Zalo does: anything but a 200 within
+2 s is a failure, redelivered with a ``num_retry`` header on a compressed retry ladder ("Webhook
+answer and redelivery").
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class WebhookDriver:
     def _ts(self, timestamp_ms) -> str:
         return str(int(self.clock() if timestamp_ms is None else timestamp_ms))
 
-    # -- builders (§1.2) ---------------------------------------------------------------
+    # -- builders -------------------------------------------------------------------
     def _envelope(self, event_name: str, sender: str, recipient: str, timestamp_ms) -> dict:
         return {
             "app_id": self.app_id,
