@@ -5,7 +5,7 @@ thread of the worker process (``CronScheduler.start()`` itself installs signal h
 only the main thread may do, so the thread drives the same steps: enqueue due jobs, save,
 heartbeat, sleep). We register an *interval* job rather than a cron string: it fires at start,
 so a scheduler that comes back after downtime catches up at once, and it does not care that
-rq 2.12 reads cron strings in UTC and 3.x in local time (../shared/stack.md §5).
+rq 2.12 reads cron strings in UTC and 3.x in local time (docs/dependencies.md#rq).
 
 RQ's cron takes no lock and does not catch up; neither matters here. ``tick`` only looks at
 the clock and the ``DigestLog`` table and enqueues what is due; several workers, each with its
@@ -77,7 +77,7 @@ def start_cron(settings: Settings, interval: int = TICK_SECONDS) -> CronThread:
 
     conn = connect(resolve_redis_url(settings))
     scheduler = CronScheduler(connection=conn, logging_level=settings.log_level)
-    # Pass only simple arguments (none here): rq cron always pickles (stack.md §1.2).
+    # Pass only simple arguments (none here): rq cron always pickles (docs/dependencies.md#rq).
     scheduler.register(tick, queue_name=SCHEDULED_QUEUE, interval=interval, job_timeout=120,
                        result_ttl=600, failure_ttl=24 * 3600)
     log.info("cron.started", extra={"every_seconds": interval})

@@ -1,7 +1,7 @@
 """Zalo webhook signatures: plain SHA-256 (not HMAC) over app id + raw body + timestamp + OA secret.
 
 Pure functions. The Zalo simulator's webhook driver signs with ``compute_signature``, so tests
-and production share one definition of the scheme (../shared/zalo/oa-api.md §1.5).
+and production share one definition of the scheme (docs/zalo-platform.md#webhook-signature).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@
 
 Every message goes through the outbox: recorded once under a key per recipient, then delivered
 (a retried job sends only what is still pending). Whatever could not be delivered is reported
-to the admins in a short notice (../shared/zalo/oa-api.md §3).
+to the admins in a short notice (docs/zalo-platform.md#reaching-the-committee).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Zalo Bot platform client (Telegram-like): ``POST {base}/bot<TOKEN>/<method>`` with JSON.
 
 Answers are ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code", "description"}``;
-both ``ok`` and the HTTP status are checked (../shared/zalo/oa-api.md §7). The token is part of
+both ``ok`` and the HTTP status are checked (docs/zalo-platform.md#zalo-bot-platform). The token is part of
 the URL, so no URL, and no exception that carries one, ever reaches a log line.
 """
 

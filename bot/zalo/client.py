@@ -3,7 +3,8 @@
 Zalo reports failures as HTTP-200 bodies ``{"error": <neg>, "message": ...}``; they become the
 classes of ``bot.zalo.errors``. ``-216``/``-220`` refresh the token once (single-flight, see
 ``oauth.py``) and retry once. The transport retries connection failures of GETs only: a POST
-send that may have reached Zalo is never resent blindly (../shared/zalo/oa-api.md §2, §4, §5).
+send that may have reached Zalo is never resent blindly (docs/zalo-platform.md#oa-open-api-calls,
+#error-codes, #access-and-refresh-tokens).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ class OAClient:
 
     # -- reads ----------------------------------------------------------------------------
     def user_detail(self, user_id: str) -> dict:
-        """The user's profile (§5); a non-follower gives WindowClosed(-213)."""
+        """The user's profile (docs/zalo-platform.md#oa-open-api-calls); a non-follower gives WindowClosed(-213)."""
         return self._call("GET", "/v3.0/oa/user/detail",
                           params={"data": json.dumps({"user_id": str(user_id)})})
 
@@ -138,7 +139,7 @@ class OAClient:
         return self._call("GET", "/v2.0/oa/getoa")
 
     def quota(self, user_id: str) -> dict:
-        """The per-user quota / last interaction (⚠️ shape inferred, §2.4)."""
+        """The per-user quota / last interaction (shape only reported: docs/zalo-platform.md#oa-open-api-calls)."""
         return self._post("/v3.0/oa/quota/message", {"user_id": str(user_id)})
 
     def close(self) -> None:

@@ -2,7 +2,7 @@
 
 Zalo answers most failures with HTTP 200 and ``{"error": <negative int>, "message": ...}``;
 ``classify`` turns such a code into the class that says what the caller should do
-(../shared/zalo/oa-api.md §2.5, §4).
+(docs/zalo-platform.md#error-codes, #access-and-refresh-tokens).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """OA access tokens: single-flight refresh under a Redis lock, the new pair saved before use.
 
-Zalo refresh tokens are single-use and rotate (../shared/zalo/oa-api.md §4): two processes
+Zalo refresh tokens are single-use and rotate (docs/zalo-platform.md#access-and-refresh-tokens): two processes
 refreshing with the same one burn it, and a new pair that is not persisted is lost for good.
 So every refresh takes ``SET zalo:refresh:oa NX EX 30``, re-reads the stored row (someone may
 have refreshed meanwhile), calls the token endpoint, and commits the new pair before returning.

@@ -1,8 +1,9 @@
 """Splitting long replies and digests into parts Zalo accepts (2,000 characters each).
 
 Zalo counts "characters"; whether code points or UTF-16 units is unknown, so every part keeps
-both ``len()`` and the UTF-16 length within the limit, measured after NFC (§6). Breaks fall on
-paragraphs, then lines, then words, and only then inside a word; parts get " (1/3)" markers.
+both ``len()`` and the UTF-16 length within the limit, measured after NFC
+(docs/zalo-platform.md#text-length). Breaks fall on paragraphs, then lines, then words, and
+only then inside a word; parts get " (1/3)" markers.
 """
 
 from __future__ import annotations
