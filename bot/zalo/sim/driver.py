@@ -75,7 +75,7 @@ class WebhookDriver:
     def _ts(self, timestamp_ms) -> str:
         return str(int(self.clock() if timestamp_ms is None else timestamp_ms))
 
-    # -- builders -------------------------------------------------------------------
+    # -- builders ----------------------------------------------------------------------
     def _envelope(self, event_name: str, sender: str, recipient: str, timestamp_ms) -> dict:
         return {
             "app_id": self.app_id,
