@@ -60,8 +60,8 @@ def test_result_shape_and_spans():
     assert isinstance(res, ParseResult)
     assert all(isinstance(i, Item) for i in res.items)
     assert res.to_json() == {"items": [
-        {"indicator": "gifts", "quantity": 15, "value_vnd": 4_500_000},
-        {"indicator": "blood_units", "quantity": 8, "value_vnd": None}], "date": None}
+        {"indicator": "gifts", "quantity": 15, "value_vnd": 4_500_000, "sure": True},
+        {"indicator": "blood_units", "quantity": 8, "value_vnd": None, "sure": True}], "date": None, "nil": False}
     for it in res.items:
         assert text[it.span[0]:it.span[1]] == it.source
     assert "15 suất quà" in res.items[0].source and "300k" in res.items[0].source

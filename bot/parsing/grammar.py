@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from datetime import date, datetime
 
@@ -21,7 +22,7 @@ from bot.parsing.dates import local_today, match_date
 from bot.parsing.lexicon import Lexicon, lexicon_for
 from bot.parsing.numbers import NUMBER_STARTERS, Amount, _is_starter, is_currency, is_money_unit, read_amount
 from bot.parsing.result import Item, ParseResult
-from bot.parsing.text import Token, nfc, scan, untelex
+from bot.parsing.text import Token, fold, nfc, scan, untelex
 
 HARD_P = set(";.!?+•|…\u2022\u25cf\u27a2\u2192\u25ba")
 SOFT_P = set(",()[]{}\u201c\u201d\"")
@@ -71,6 +72,7 @@ class Node:
     poisoned = False     # K: something said about it we could not read safely
     words = False        # C written in words
     taken = False
+    doubtful = False     # K: its reading rests on something fragile (the item is not ``sure``)
     # K: what it collected
     qty = None
     qty_node = None
@@ -617,6 +619,7 @@ class _Reader:
             if c.words and pk is not None and not colon and nk is None:
                 pfit = None
             choice = None
+            guessed = False
             if pfit and nfit:
                 if colon or self._followed_by_count(nk):
                     choice = (pk, pfit)
@@ -626,12 +629,9 @@ class _Reader:
                     choice = (nk, nfit)
                 elif pfit == "direct" and nfit != "direct":
                     choice = (pk, pfit)
-                elif c.unit is not None and pk.code != nk.code:
-                    choice = (nk, nfit)
-                elif pk.verb:
-                    choice = (nk, nfit)
                 else:
-                    choice = (pk, pfit)
+                    choice = (nk, nfit) if c.unit is not None and pk.code != nk.code or pk.verb else (pk, pfit)
+                    guessed = pk.code != nk.code
             elif nfit:
                 choice = (nk, nfit)
             elif pfit:
@@ -644,6 +644,8 @@ class _Reader:
                     target.poisoned = True
                 continue
             if choice is not None and self._give_count(choice[0], c, choice[1]):
+                if guessed or self._year_word_next_to(c):
+                    choice[0].doubtful = True
                 continue
             if c.unit is None:
                 continue
@@ -654,6 +656,8 @@ class _Reader:
             if key is not None:
                 how = self._fit(key, c)
                 if how and self._give_count(key, c, how):
+                    if self._year_word_next_to(c):
+                        key.doubtful = True
                     continue
             # implicit keys: "12 dv", "sửa 1 nhà cho hộ nghèo"
             if c.unit == "bloodunit" and c.unit_f in ("dv", "dvi") and self.catalog.get("blood_units"):
@@ -713,6 +717,7 @@ class _Reader:
             if not m.per_unit and self._inside_each_clause(idx):
                 continue          # "mỗi suất gồm 10kg gạo và 100.000 đồng": part of each, not a total
             key = None
+            far = False           # the key is not in the amount's own chunk
             # 1. the key before it in its comma-chunk
             k = idx - 1
             while k >= 0 and nodes[k].kind not in ("S", "H") and idx - k <= _SCAN:
@@ -732,6 +737,7 @@ class _Reader:
                         ind = self._ind(nd.code)
                         if ind is not None and ind.has_value and not ind.has_quantity and nd.total is None:
                             key = nd
+                            far = True
                         break
                     k2 -= 1
             # 2. the key after it in its chunk ("5tr ủng hộ quỹ"), not past a count
@@ -755,6 +761,8 @@ class _Reader:
                     if nodes[k].kind == "K":
                         if self._takes_value(nodes[k]) and (hard == 0 or self._per_fits(nodes[k], m)):
                             key = nodes[k]
+                            far = hard > 0 or not m.per_unit and not self._money_lead_before(m) \
+                                and self._figure_between(k, idx)
                         break
                     k -= 1
             if key is None:
@@ -768,12 +776,24 @@ class _Reader:
                     key.each = m.value
                     m.taken = True
                     key.add_part(m)
+                    key.doubtful |= far
             elif key.total is None:
                 key.total = m.value
                 m.taken = True
                 key.add_part(m)
+                key.doubtful |= far
             elif key.total != m.value:
                 key.poisoned = True          # two different totals: we cannot tell which is meant
+
+    def _money_lead_before(self, m: Node) -> bool:
+        """``trị giá``, ``tổng``, ``kinh phí``, ``thu được`` … just before money node ``m``."""
+        j = self._skip_back(m.start, self.lex.approx)
+        if j > 0 and self.toks[j - 1].f == "tong":
+            return True
+        return self._skip_back(j, self.lex.money_leads) < j or self._skip_back(j, self.lex.glue) < j
+
+    def _figure_between(self, lo: int, hi: int) -> bool:
+        return any(nd.kind in ("C", "M") for nd in self.nodes[lo + 1:hi])
 
     def _grand_total(self, key: Node) -> bool:
         """Is the money of ``key`` written after its count as a ``tổng …`` (a total of all)?"""
@@ -846,6 +866,7 @@ class _Reader:
                 prev.recip = prev.recip if prev.recip is not None else key.recip
                 prev.total = prev.total if prev.total is not None else key.total
                 prev.each = prev.each if prev.each is not None else key.each
+                prev.doubtful |= key.doubtful
                 prev.parts += key.parts
                 prev.end = max(prev.end, key.end)
                 continue
@@ -856,11 +877,13 @@ class _Reader:
                 # "20 suất quà cho hộ nghèo và 10 suất cho trẻ em, tổng trị giá 9 triệu": one total for both
                 prev.qty += key.qty
                 prev.total = key.total
+                prev.doubtful = True
                 prev.parts += key.parts
                 prev.end = max(prev.end, key.end)
                 continue
             merged.append(key)
         out = []
+        leftover = self._leftover_clauses()
         for key in merged:
             ind = self._ind(key.code)
             qty = key.qty if key.qty is not None else key.recip
@@ -875,8 +898,6 @@ class _Reader:
                 for p in key.parts:
                     p.taken = False
                 continue
-            if qty is not None and qty <= 0 and value is None:
-                continue
             lo, hi = key.start, key.end
             for p in key.parts:
                 if p.start < lo:
@@ -884,8 +905,8 @@ class _Reader:
                 if p.end > hi:
                     hi = p.end
             s, e = self.toks[lo].start, self.toks[hi - 1].end
-            out.append(Item(key.code, qty if qty else None if qty == 0 else qty, value or None,
-                            (s, e), self.text[s:e]))
+            sure = not key.doubtful and leftover.get(id(key)) != -1
+            out.append(Item(key.code, qty, value, (s, e), self.text[s:e], sure))
         if len(out) > 1:
             out.sort(key=lambda it: it.span[0])
         return [it for it in out if it.quantity is not None or it.value_vnd is not None]
@@ -931,6 +952,48 @@ class _Reader:
                     c.poisoned = True
             clause = []
 
+    def _year_word_next_to(self, c: Node) -> bool:
+        """``năm`` right before or after count ``c``, or inside its words: a year could be meant."""
+        toks = self.toks
+        if c.words and any(t.f == "nam" for t in toks[c.start:c.end]):
+            return True
+        for j in (c.start - 1, c.end):
+            if 0 <= j < len(toks) and toks[j].kind == "w" and toks[j].f == "nam":
+                return True
+        return False
+
+    def _leftover_clauses(self) -> dict[int, int]:
+        """For each key node (by id): its clause number, -1 when a figure it could take is left over."""
+        out: dict[int, int] = {}
+        clause, keys, left = 0, [], []
+        for nd in self.nodes + [Node("H", 0, 0)]:
+            kind = nd.kind
+            if kind == "K":
+                keys.append(nd)
+            elif kind in ("C", "M") and not nd.taken:
+                left.append(nd)
+            elif kind == "H":
+                for key in keys:
+                    fits = any(self._could_take(key, f) for f in left)
+                    out[id(key)] = -1 if fits else clause
+                clause += 1
+                keys, left = [], []
+        return out
+
+    def _could_take(self, key: Node, figure: Node) -> bool:
+        """Could ``key`` have taken this figure nobody took (which makes its reading doubtful)?"""
+        if figure.kind == "M":
+            return self._takes_value(key)
+        if self._fit(key, figure) is None or figure.value in (key.qty, key.recip):
+            return False          # "150 suất quà … cho 150 hộ": the same figure said twice
+        toks = self.toks
+        if figure.unit is None and figure.end < len(toks) and toks[figure.end].kind == "w":
+            return False          # "150 đôi dép": a count of something outside the catalog
+        before = toks[figure.start - 1] if figure.start else None
+        if before is not None and before.kind == "w" and before.f == "len":
+            return False          # "nâng tổng số hội viên lên 247 người": a stock
+        return not self._existential_before(figure)     # "toàn xã có 1.424 hội viên": a stock
+
     def _hard_between(self, a: Node, b: Node) -> bool:
         lo, hi = min(a.end, b.end), max(a.start, b.start)
         hard = self._hard_starts
@@ -939,7 +1002,7 @@ class _Reader:
         k = bisect_left(hard, lo)
         return k < len(hard) and hard[k] < hi
 
-    def unparsed(self, have_items: bool) -> list[str]:
+    def unparsed(self) -> list[str]:
         out = []
         seen = set()
         has_key = self.nkeys > 0
@@ -953,6 +1016,17 @@ class _Reader:
         return out
 
 
+_NIL_RE = re.compile(
+    r"^\W*(?:0|khong|ko|k)\W*$"
+    r"|\b(?:khong|ko|k|kh|chua)\s+(?:co\s+)?(?:hoat\s+dong|hd|phat\s+sinh)\b"
+    r"|\b(?:khong|ko|k|kh)\s+co\s+gi\b")
+
+
+def says_nothing_done(text: str) -> bool:
+    """A nil report: ``không có hoạt động``, ``tuần này không có gì``, ``0`` alone (not a question)."""
+    return "?" not in text and _NIL_RE.search(fold(text)) is not None
+
+
 def parse_report(text: str, sent_at: datetime | None = None, catalog: Catalog | None = None) -> ParseResult:
     """Read a chapter head's message into report items (see module doc)."""
     if not isinstance(text, str):
@@ -963,8 +1037,9 @@ def parse_report(text: str, sent_at: datetime | None = None, catalog: Catalog | 
     if not r.nkeys and not r.nfigures:
         # chat, not a report ("Ok a, cam on ad nha"): with no key and no count or money
         # the later passes can only find nothing, so skip them
-        return ParseResult((), r.date, ())
+        return ParseResult((), r.date, (), says_nothing_done(text))
     r.attach_counts()
     r.attach_money()
     items = r.items()
-    return ParseResult(tuple(items), r.date, tuple(r.unparsed(bool(items))))
+    nil = not items and says_nothing_done(text)
+    return ParseResult(tuple(items), r.date, tuple(r.unparsed()), nil)
