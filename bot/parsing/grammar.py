@@ -20,7 +20,15 @@ from datetime import date, datetime
 from bot.parsing.catalog import Catalog, default_catalog
 from bot.parsing.dates import local_today, match_date
 from bot.parsing.lexicon import Lexicon, lexicon_for
-from bot.parsing.numbers import NUMBER_STARTERS, Amount, _is_starter, is_currency, is_money_unit, read_amount
+from bot.parsing.numbers import (
+    NUMBER_STARTERS,
+    Amount,
+    _is_starter,
+    is_currency,
+    is_money_unit,
+    parse_literal,
+    read_amount,
+)
 from bot.parsing.result import Item, ParseResult
 from bot.parsing.text import Token, fold, nfc, scan, untelex
 
@@ -251,8 +259,20 @@ class _Reader:
                 elif ch in SOFT_P:
                     append(Node("S", i, i + 1))
                 else:
+                    if ch in ":=" and not t.gap:
+                        self._member_label(i)
                     append(Node("W", i, i + 1))
                 i += 1
+
+    def _member_label(self, i: int) -> None:
+        """``hv:5``: a members' unit word glued to ``:`` labels new members (as ``hvm:`` does)."""
+        last = self.nodes[-1] if self.nodes else None
+        if last is None or last.kind != "W" or last.end != i or not self._ind("new_members"):
+            return
+        u = self.unit_at(last.start)
+        if u is not None and u == ("member", i):
+            last.kind, last.code = "K", "new_members"
+            self.nkeys += 1
 
     def _after_glued_word(self, i: int) -> bool:
         """A number glued to the letters before it (``A1``, ``THCS2``), not to a key."""
@@ -299,6 +319,10 @@ class _Reader:
             nxt = toks[i + 1] if i + 1 < n else None
             if nxt is not None and nxt.kind == "p" and not nxt.gap:
                 if nxt.text in "/-:" and i + 2 < n and not toks[i + 2].gap and toks[i + 2].kind in ("n", "w"):
+                    if nxt.text == "/" and toks[i + 2].kind == "n":
+                        pair = self._count_over_value(i) or self._achieved_over_target(i)
+                        if pair is not None:
+                            return pair
                     j = i + 3
                     while j + 1 < n and self.is_p(j, "/-:", glued=True) and not toks[j + 1].gap:
                         j += 2
@@ -341,6 +365,8 @@ class _Reader:
                 return Node("X", i, j)              # a year
         if j < n and toks[j].kind == "w" and not self.key_at(j):
             u = self.unit_at(j)
+            if u is not None and self.is_p(u[1], ":=", glued=True):
+                u = None                              # "mau:8 hv:5": "hv:" labels the next figure
             if u is not None:
                 kind, end = u
                 if kind == "house" and toks[end - 1].f == "nha" and self.key_at(end - 1):
@@ -370,6 +396,39 @@ class _Reader:
         node = Node("C", i, j)
         node.value, node.words = value, amt.words
         node.per_unit = self._count_per_unit(i)
+        return node
+
+    def _count_over_value(self, i: int) -> Node | None:
+        """``qua 40/20tr``: after a key that counts, a count then its value (read next)."""
+        last = self.nodes[-1] if self.nodes else None
+        if last is None or last.kind != "K" or last.end != i or not self._ind(last.code).has_quantity:
+            return None
+        value = read_amount(self.toks, i + 2, self.accented, self.stops_fraction)
+        count = parse_literal(self.toks[i].text)
+        if value is None or not value.money or value.mult == 1 or not isinstance(count, int):
+            return None
+        node = Node("C", i, i + 1)
+        node.value = count
+        return node
+
+    def _achieved_over_target(self, i: int) -> Node | None:
+        """``62.515.000/53.781.000 đồng``, ``678/552 đơn vị``: what was done over the target."""
+        toks = self.toks
+        done = parse_literal(toks[i].text)
+        target = read_amount(toks, i + 2, self.accented, self.stops_fraction)
+        if not isinstance(done, int) or target is None or target.words:
+            return None
+        end = target.end
+        if target.money:
+            node = Node("M", i, end)
+            node.value = done * target.mult
+            return node
+        unit = self.unit_at(end) if end < len(toks) else None
+        if unit is None:
+            return None                         # "15/20 chỉ tiêu": a ratio, not a figure
+        node = Node("C", i, unit[1])
+        node.value, node.unit = done, unit[0]
+        node.unit_f = " ".join(x.f for x in toks[end:unit[1]])
         return node
 
     def _counted_noun_at(self, j: int) -> bool:
@@ -545,7 +604,7 @@ class _Reader:
             if nd.kind == "K":
                 self._nk_idx = k
                 return nd
-            if nd.kind == "W" and c.unit is not None and fillers < 3:
+            if nd.kind == "W" and c.unit is not None and fillers < 4:
                 t = self.toks[nd.start]
                 if t.kind == "w" and t.f in self.lex.filler:
                     fillers += 1
@@ -636,7 +695,7 @@ class _Reader:
                 choice = (nk, nfit)
             elif pfit:
                 choice = (pk, pfit)
-            if choice is not None and self._stock_count(c, choice[0]):
+            if choice is not None and self._stock_count(c, choice[0]) or self._honorary(c):
                 continue              # "hiện có 25 tình nguyện viên": how many there are, not new ones
             if c.per_unit:
                 target = choice[0] if choice is not None else self._nearest_key_before(idx, limit=14)
@@ -665,6 +724,14 @@ class _Reader:
             elif c.unit == "house" and c.unit_f.endswith("nha") and self.catalog.get("houses") \
                     and self._house_verb_before(idx):
                 self._implicit(c, "houses", idx)
+
+    def _honorary(self, c: Node) -> bool:
+        """``kết nạp 6 hội viên danh dự``: honorary members are not new members."""
+        toks = self.toks
+        for j in range(c.end, min(c.end + 4, len(toks) - 1)):
+            if toks[j].f == "danh" and toks[j + 1].f == "du":
+                return True
+        return False
 
     def _stock_count(self, c: Node, key: Node) -> bool:
         """``có 25 tình nguyện viên``: a count of people right before their key, after có/gồm…"""
@@ -753,13 +820,16 @@ class _Reader:
             if key is None:
                 k = idx - 1
                 hard = 0
+                # "… gây quỹ hội. Qua đó đã thu được 2,2 tỷ đồng": money received, one sentence on
+                received = not m.per_unit and self._money_lead_before(m)
                 while k >= 0 and idx - k <= _SCAN:
                     if nodes[k].kind == "H":
                         hard += 1
-                        if not m.per_unit or hard > 1 or m.per_kind is None:
+                        if hard > 1 or not (m.per_unit and m.per_kind is not None or received):
                             break
                     if nodes[k].kind == "K":
-                        if self._takes_value(nodes[k]) and (hard == 0 or self._per_fits(nodes[k], m)):
+                        if self._takes_value(nodes[k]) and (hard == 0 or (
+                                self._per_fits(nodes[k], m) if m.per_unit else not self._ind(nodes[k].code).has_quantity)):
                             key = nodes[k]
                             far = hard > 0 or not m.per_unit and not self._money_lead_before(m) \
                                 and self._figure_between(k, idx)
@@ -808,6 +878,8 @@ class _Reader:
         if ind is None or ind.has_quantity:
             return False
         toks = self.toks
+        if not key.verb and key.start > 0 and toks[key.start - 1].f == "tong":
+            return True           # "Tổng quỹ hội … là 286.813.000 đ": a fund's balance
         lo, hi = (key.end, m.start) if key.end <= m.start else (m.end, key.start)
         for j in range(max(0, min(lo, key.start - 2)), hi):
             t = toks[j]

@@ -21,7 +21,7 @@ UNIT_WORDS: dict[str, str] = {
     "đơn vị": "bloodunit", "đv": "bloodunit", "đvị": "bloodunit",
     "người": "person", "ng": "person", "người dân": "person", "bạn": "person", "cụ": "person",
     "thanh niên": "person", "đoàn viên": "member", "giáo viên": "person", "cán bộ": "person",
-    "phụ nữ": "person", "người cao tuổi": "person", "trẻ em": "student", "em": "student",
+    "phụ nữ": "person", "người cao tuổi": "person", "nct": "person", "trẻ em": "student", "em": "student",
     "cháu": "student", "học sinh": "student", "hs": "student", "sinh viên": "student",
     "sv": "student", "em học sinh": "student", "học viên": "trainee",
     "hội viên": "member", "hv": "member",
@@ -61,7 +61,7 @@ GLUE = (
 APPROX = ("hơn", "trên", "gần", "khoảng", "tầm", "chừng", "xấp xỉ", "ước", "ước tính", "độ")
 # words between a counted noun and the key that follows it: ``60 người tham gia tập huấn sơ cấp cứu``
 FILLER = ("tham", "gia", "được", "dc", "đc", "đã", "đăng", "ký", "kí", "mới", "thêm", "là",
-          "nhận", "học", "tập", "huấn", "đi", "tham dự", "dự")
+          "nhận", "học", "tập", "huấn", "đi", "tham dự", "dự", "làm", "xây", "sửa", "dựng", "khó", "khăn")
 # phrases that introduce a money amount: ``trị giá 5tr``, ``kinh phí 45 triệu``
 MONEY_LEADS = ("trị giá", "tri giá", "giá trị", "tổng trị giá", "kinh phí", "tổng kinh phí",
                "số tiền", "tiền", "tổng số tiền", "thành tiền", "giá", "tổng giá trị")
@@ -80,7 +80,8 @@ NEW_WORDS = ("mới", "thêm", "kết nạp", "phát triển")
 # words that make a fund figure a balance, not money raised: "quỹ chi hội còn 3tr"
 BALANCE_WORDS = ("còn", "hiện còn", "tồn", "tồn quỹ", "số dư", "dư")
 STRICT = {"qua", "mau", "quy", "nha", "ho", "can", "ban", "cu", "phan", "moi", "gia", "to", "so",
-          "lan", "con", "cay", "bo", "tap", "ky", "ki", "ba", "nam", "tu", "doi", "xa", "ha", "tam"}
+          "lan", "con", "cay", "bo", "tap", "ky", "ki", "ba", "nam", "tu", "doi", "xa", "ha", "tam",
+          "se"}                     # sẽ (will), not sẻ (chia sẻ: share)
 # a bare gift/blood word is an ordinary word in these neighbourhoods (unaccented messages)
 NOT_KEY_BEFORE = {"qua": {"hom", "tuan", "thang", "nam", "vua", "thong", "di", "sang", "chieu",
                           "toi", "dem", "trua", "bo", "vuot", "trai", "ghe", "chay", "nhin", "luot"},
