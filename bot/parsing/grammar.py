@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from datetime import date, datetime
+from enum import StrEnum
 
 from bot.parsing.catalog import Catalog, default_catalog
 from bot.parsing.dates import local_today, match_date
@@ -50,7 +51,7 @@ def _telex_in(f: str, table) -> bool:
 
 
 # What pass 1 may do with a folded word, computed once per word and lexicon: most words
-# of a message are none of these and become a plain "W" node after one dict lookup.
+# of a message are none of these and become a plain WORD node after one dict lookup.
 _F_DATE, _F_ALIAS, _F_ALIAS_TELEX, _F_STARTER = 1, 2, 4, 8
 
 
@@ -66,22 +67,37 @@ def _word_flags(lex: Lexicon, f: str) -> int:
     return got
 
 
+class Kind(StrEnum):
+    """What a node of the message is."""
+
+    KEY = "key"              # a catalog alias (``hiến máu``, ``qua``)
+    COUNT = "count"          # a number and the noun it counts (``20 suất``), or a bare number
+    MONEY = "money"          # an amount of money (``10tr``, ``1.200.000 đồng``)
+    EXCLUDED = "excluded"    # a number that is no figure: a date, time, name, phone, percentage
+    WORD = "word"            # any other word or symbol
+    SOFT = "soft"            # a soft separator: , ( )
+    HARD = "hard"            # a hard separator: new line ; . + bullets
+
+
+KEY, COUNT, MONEY, EXCLUDED, WORD, SOFT, HARD = Kind
+FIGURES = (COUNT, MONEY)
+
+
 class Node:
     """One reading of a token range (plain class: most nodes only set kind/start/end)."""
 
-    # kind: K key, C count, M money, X excluded, W word, S soft sep, H hard sep
-    code = ""            # K
-    verb = False         # K
-    value = 0            # C, M
-    unit = None          # C: unit kind
-    unit_f = ""          # C: folded unit words
-    per_unit = False     # M (and C: "mỗi hộ 1 phần" counts per recipient)
-    per_kind = None      # M: the unit it is per ("portion", "house", ...)
-    poisoned = False     # K: something said about it we could not read safely
-    words = False        # C written in words
-    taken = False
-    doubtful = False     # K: its reading rests on something fragile (the item is not ``sure``)
-    # K: what it collected
+    code = ""            # KEY: the indicator
+    verb = False         # KEY: the alias names the action (``kết nạp``), not the thing
+    value = 0            # COUNT, MONEY
+    unit = None          # COUNT: unit kind
+    unit_f = ""          # COUNT: folded unit words
+    per_unit = False     # MONEY (and COUNT: "mỗi hộ 1 phần" counts per recipient)
+    per_kind = None      # MONEY: the unit it is per ("portion", "house", ...)
+    poisoned = False     # KEY: something said about it we could not read safely
+    words = False        # COUNT written in words
+    taken = False        # COUNT, MONEY: a key took it
+    doubtful = False     # KEY: its reading rests on something fragile (the item is not ``sure``)
+    # KEY: what it collected
     qty = None
     qty_node = None
     recip = None
@@ -93,7 +109,7 @@ class Node:
     __slots__ = ("kind", "start", "end", "__dict__")
 
     # positional only: most nodes are plain words, and ``**kw`` made every one pay for it
-    def __init__(self, kind: str, start: int, end: int):
+    def __init__(self, kind: Kind, start: int, end: int):
         self.kind = kind
         self.start = start
         self.end = end
@@ -111,8 +127,8 @@ class _Reader:
         self.catalog = catalog
         self.toks, nwords, marked, nletters, ncaps = scan(text)
         self._inds = catalog._by_code
-        self.nkeys = 0                    # "K" nodes made (read and ``_implicit``)
-        self.nfigures = 0                 # "C" and "M" nodes made by ``read``
+        self.nkeys = 0                    # KEY nodes made (read and ``_implicit``)
+        self.nfigures = 0                 # COUNT and MONEY nodes made by ``read``
         self.accented = marked >= 2 and marked * 10 >= 3 * nwords
         self.caps = nletters > 0 and ncaps * 2 > nletters
         self.today = local_today(sent_at)
@@ -195,7 +211,7 @@ class _Reader:
                 if fl is None:
                     fl = _word_flags(lex, f)
                 if not fl:
-                    append(Node("W", i, i + 1))
+                    append(Node(WORD, i, i + 1))
                     i += 1
                     continue
                 if fl & _F_DATE:
@@ -203,13 +219,13 @@ class _Reader:
                     if dm is not None:
                         if self.date is None and dm.day is not None:
                             self.date = dm.day
-                        append(Node("X", i, dm.end))
+                        append(Node(EXCLUDED, i, dm.end))
                         i = dm.end
                         continue
                 if fl & _F_ALIAS or not t.sig and fl & _F_ALIAS_TELEX:
                     km = self.key_at(i)
                     if km is not None:
-                        nd = Node("K", i, km.end)
+                        nd = Node(KEY, i, km.end)
                         self.nkeys += 1
                         nd.code, nd.verb = km.code, km.verb
                         append(nd)
@@ -219,11 +235,11 @@ class _Reader:
                     got = self.read_number(i)
                     if got is not None:
                         append(got)
-                        if got.kind in ("C", "M"):
+                        if got.kind in FIGURES:
                             self.nfigures += 1
                         i = got.end
                         continue
-                append(Node("W", i, i + 1))
+                append(Node(WORD, i, i + 1))
                 i += 1
             elif kind == "n":
                 # a date needs a "." inside or a glued / - . after (see ``match_date``)
@@ -233,45 +249,45 @@ class _Reader:
                 if dm is not None:
                     if self.date is None and dm.day is not None:
                         self.date = dm.day
-                    append(Node("X", i, dm.end))
+                    append(Node(EXCLUDED, i, dm.end))
                     i = dm.end
                     continue
                 got = self.read_number(i)
                 if got is not None:
                     append(got)
-                    if got.kind in ("C", "M"):
+                    if got.kind in FIGURES:
                         self.nfigures += 1
                     i = got.end
                     continue
-                append(Node("W", i, i + 1))
+                append(Node(WORD, i, i + 1))
                 i += 1
             elif kind == "nl":
-                append(Node("H", i, i + 1))
+                append(Node(HARD, i, i + 1))
                 i += 1
             else:
                 ch = t.text
                 if ch in DASHES and t.gap and i + 1 < n and toks[i + 1].gap and toks[i + 1].kind == "n" \
-                        and nodes and nodes[-1].kind not in ("H", "S"):
-                    append(Node("S", i, i + 1))     # mid-line "quà 20 suất - 6tr": a figure of the same line
+                        and nodes and nodes[-1].kind not in (HARD, SOFT):
+                    append(Node(SOFT, i, i + 1))     # mid-line "quà 20 suất - 6tr": a figure of the same line
                 elif ch in HARD_P or ch in DASHES and (t.gap or i == 0) and (
                         i + 1 >= n or toks[i + 1].gap or toks[i + 1].kind != "n"):
-                    append(Node("H", i, i + 1))
+                    append(Node(HARD, i, i + 1))
                 elif ch in SOFT_P:
-                    append(Node("S", i, i + 1))
+                    append(Node(SOFT, i, i + 1))
                 else:
                     if ch in ":=" and not t.gap:
                         self._member_label(i)
-                    append(Node("W", i, i + 1))
+                    append(Node(WORD, i, i + 1))
                 i += 1
 
     def _member_label(self, i: int) -> None:
         """``hv:5``: a members' unit word glued to ``:`` labels new members (as ``hvm:`` does)."""
         last = self.nodes[-1] if self.nodes else None
-        if last is None or last.kind != "W" or last.end != i or not self._ind("new_members"):
+        if last is None or last.kind != WORD or last.end != i or not self._ind("new_members"):
             return
         u = self.unit_at(last.start)
         if u is not None and u == ("member", i):
-            last.kind, last.code = "K", "new_members"
+            last.kind, last.code = KEY, "new_members"
             self.nkeys += 1
 
     def _after_glued_word(self, i: int) -> bool:
@@ -279,21 +295,21 @@ class _Reader:
         prev = self.tok(i - 1)
         if prev is None or prev.kind != "w" or self.toks[i].gap:
             return False
-        return not (self.nodes and self.nodes[-1].kind == "K" and self.nodes[-1].end == i)
+        return not (self.nodes and self.nodes[-1].kind == KEY and self.nodes[-1].end == i)
 
     def _capitalized_name_before(self, i: int) -> bool:
         if self.caps or not self.nodes:
             return False
         last = self.nodes[-1]
         prev = self.tok(i - 1)
-        if last.kind != "W" or last.end != i or prev is None or prev.kind != "w" or not prev.upper:
+        if last.kind != WORD or last.end != i or prev is None or prev.kind != "w" or not prev.upper:
             return False
         if self.lex.glue.match(self.toks, i - 1) or self.lex.approx.match(self.toks, i - 1):
             return False
         if self.lex.money_leads.match(self.toks, i - 1) or self.unit_at(i - 1):
             return False
         before = self.nodes[-2] if len(self.nodes) > 1 else None
-        if before is None or before.kind == "H":
+        if before is None or before.kind == HARD:
             return prev.allcaps and len(prev.text) >= 3   # "THCS 2" at the start is still a name
         return True
 
@@ -308,14 +324,14 @@ class _Reader:
                 j = i + 1
                 while j < n and toks[j].kind == "n" and len(toks[j].text) in (3, 4) and j - i < 4:
                     j += 1
-                return Node("X", i, j)
+                return Node(EXCLUDED, i, j)
             prev = toks[i - 1] if i > 0 else None
             if prev is not None and not t.gap:
                 if prev.kind == "p" and prev.text == "-" and i > 1 and not prev.gap \
                         and toks[i - 2].kind in ("w", "n"):
-                    return Node("X", i, i + 1)         # Covid-19, KH-12, 2023-2024
+                    return Node(EXCLUDED, i, i + 1)         # Covid-19, KH-12, 2023-2024
                 if self._after_glued_word(i):
-                    return Node("X", i, i + 1)
+                    return Node(EXCLUDED, i, i + 1)
             nxt = toks[i + 1] if i + 1 < n else None
             if nxt is not None and nxt.kind == "p" and not nxt.gap:
                 if nxt.text in "/-:" and i + 2 < n and not toks[i + 2].gap and toks[i + 2].kind in ("n", "w"):
@@ -326,43 +342,43 @@ class _Reader:
                     j = i + 3
                     while j + 1 < n and self.is_p(j, "/-:", glued=True) and not toks[j + 1].gap:
                         j += 2
-                    return Node("X", i, j)              # 12/KH-CTĐ, 10-15, 7:30
+                    return Node(EXCLUDED, i, j)              # 12/KH-CTĐ, 10-15, 7:30
             if nxt is not None and (nxt.kind == "p" and nxt.text == "%" or nxt.f == "phan" and i + 2 < n
                                     and toks[i + 2].f == "tram"):
-                return Node("X", i, i + 2 if nxt.kind == "p" else i + 3)
+                return Node(EXCLUDED, i, i + 2 if nxt.kind == "p" else i + 3)
             if nxt is not None and nxt.kind == "w" and not nxt.gap:
                 if nxt.f in ("h", "g", "gio") and (nxt.text in ("h", "H", "g", "giờ", "gio")):
                     j = i + 2
                     if j < n and toks[j].kind == "n" and not toks[j].gap:
                         j += 1
-                    return Node("X", i, j)          # 7h, 7h30, 14H
+                    return Node(EXCLUDED, i, j)          # 7h, 7h30, 14H
                 if not (is_money_unit(nxt, self.accented) or is_currency(nxt)
                         or self.unit_at(i + 1) or self.key_at(i + 1)):
-                    return Node("X", i, i + 2)      # 9A, 10A1, 6B
+                    return Node(EXCLUDED, i, i + 2)      # 9A, 10A1, 6B
         amt = read_amount(toks, i, self.accented, self.stops_fraction)
         if amt is None:
             return None
         if t.kind == "n" and not amt.money and (
                 lex.marker_before(toks, i, lambda: amt.end < n and self.unit_at(amt.end) is not None)
                 or self._capitalized_name_before(i)):
-            return Node("X", i, i + 1)
+            return Node(EXCLUDED, i, i + 1)
         j = amt.end
         if amt.money and amt.units and all(u in ("nghin", "ngan", "trieu", "ty", "ti") for u in amt.units):
             # "hai nghìn suất quà", "1 nghìn người": a big count, not money
             if j < n and (self.unit_at(j) or self.key_at(j)):
                 amt = Amount(amt.value, amt.end, False, amt.words, 1, ())
         if amt.value.denominator != 1:
-            return Node("X", i, j)
+            return Node(EXCLUDED, i, j)
         value = int(amt.value)
         if amt.money:
-            node = Node("M", i, j)
+            node = Node(MONEY, i, j)
             node.value = value
             self._per_unit(node)
             return node
         # a count: what does it count?
         if t.kind == "n" and len(t.text) == 4 and t.text.isdigit() and 1900 <= value <= 2100:
             if not (j < n and (self.unit_at(j) or self.key_at(j))):
-                return Node("X", i, j)              # a year
+                return Node(EXCLUDED, i, j)              # a year
         if j < n and toks[j].kind == "w" and not self.key_at(j):
             u = self.unit_at(j)
             if u is not None and self.is_p(u[1], ":=", glued=True):
@@ -372,28 +388,28 @@ class _Reader:
                 if kind == "house" and toks[end - 1].f == "nha" and self.key_at(end - 1):
                     end -= 1                          # "2 căn nhà nhân đạo": the key keeps "nhà"
                     kind = "house"
-                node = Node("C", i, end)
+                node = Node(COUNT, i, end)
                 node.value, node.unit, node.words = value, kind, amt.words
                 node.unit_f = " ".join(x.f for x in toks[j:end])
                 node.per_unit = self._count_per_unit(i)
                 return node
             if self.block_at(j):
-                return Node("X", i, j)
+                return Node(EXCLUDED, i, j)
         if amt.words and j == i + 1 and t.f == "nam" and not self._counted_noun_at(j):
             return None                                # "đầu năm kết nạp": the year, not five
         if amt.words and not (j < n and self.key_at(j)) and not (
-                len(self.nodes) >= 2 and self.nodes[-2].kind == "K" and self.nodes[-1].kind == "W"
+                len(self.nodes) >= 2 and self.nodes[-2].kind == KEY and self.nodes[-1].kind == WORD
                 and self.is_p(self.nodes[-1].start, ":=") and (j >= n or toks[j].kind != "w")):
             return None                                # "ba", "năm" alone are ordinary words
         if self.is_p(j, "%"):
-            return Node("X", i, j + 1)
+            return Node(EXCLUDED, i, j + 1)
         # bare number after a money word: đồng
         if value >= 10_000 and self._money_context(i) or value >= 1000 and self._is_times(i - 1):
-            node = Node("M", i, j)
+            node = Node(MONEY, i, j)
             node.value = value
             self._per_unit(node)
             return node
-        node = Node("C", i, j)
+        node = Node(COUNT, i, j)
         node.value, node.words = value, amt.words
         node.per_unit = self._count_per_unit(i)
         return node
@@ -401,13 +417,13 @@ class _Reader:
     def _count_over_value(self, i: int) -> Node | None:
         """``qua 40/20tr``: after a key that counts, a count then its value (read next)."""
         last = self.nodes[-1] if self.nodes else None
-        if last is None or last.kind != "K" or last.end != i or not self._ind(last.code).has_quantity:
+        if last is None or last.kind != KEY or last.end != i or not self._ind(last.code).has_quantity:
             return None
         value = read_amount(self.toks, i + 2, self.accented, self.stops_fraction)
         count = parse_literal(self.toks[i].text)
         if value is None or not value.money or value.mult == 1 or not isinstance(count, int):
             return None
-        node = Node("C", i, i + 1)
+        node = Node(COUNT, i, i + 1)
         node.value = count
         return node
 
@@ -420,13 +436,13 @@ class _Reader:
             return None
         end = target.end
         if target.money:
-            node = Node("M", i, end)
+            node = Node(MONEY, i, end)
             node.value = done * target.mult
             return node
         unit = self.unit_at(end) if end < len(toks) else None
         if unit is None:
             return None                         # "15/20 chỉ tiêu": a ratio, not a figure
-        node = Node("C", i, unit[1])
+        node = Node(COUNT, i, unit[1])
         node.value, node.unit = done, unit[0]
         node.unit_f = " ".join(x.f for x in toks[end:unit[1]])
         return node
@@ -465,10 +481,10 @@ class _Reader:
                     return True
         # the key right before: only a value key (funds) turns a bare number into money
         for node in reversed(self.nodes):
-            if node.kind == "K":
+            if node.kind == KEY:
                 ind = self.catalog.get(node.code)
                 return node.end >= j2 - 0 and node.end == j2 and ind is not None and not ind.has_quantity
-            if node.kind != "W" or node.start < j2:
+            if node.kind != WORD or node.start < j2:
                 break
         return False
 
@@ -568,7 +584,7 @@ class _Reader:
         return None
 
     def _is_glue_node(self, node: Node) -> bool:
-        if node.kind != "W":
+        if node.kind != WORD:
             return False
         t = self.toks[node.start]
         if t.kind == "p":
@@ -585,7 +601,7 @@ class _Reader:
         steps = 0
         while k >= 0 and steps < 5:
             nd = self.nodes[k]
-            if nd.kind == "K":
+            if nd.kind == KEY:
                 self._pk_idx = k
                 return nd, colon
             if not self._is_glue_node(nd):
@@ -601,10 +617,10 @@ class _Reader:
         fillers = 0
         while k < len(self.nodes):
             nd = self.nodes[k]
-            if nd.kind == "K":
+            if nd.kind == KEY:
                 self._nk_idx = k
                 return nd
-            if nd.kind == "W" and c.unit is not None and fillers < 4:
+            if nd.kind == WORD and c.unit is not None and fillers < 4:
                 t = self.toks[nd.start]
                 if t.kind == "w" and t.f in self.lex.filler:
                     fillers += 1
@@ -619,7 +635,7 @@ class _Reader:
         k = idx + 1
         while k < len(self.nodes):
             nd = self.nodes[k]
-            if nd.kind in ("C", "M"):
+            if nd.kind in FIGURES:
                 return True
             if not self._is_glue_node(nd):
                 return False
@@ -632,9 +648,9 @@ class _Reader:
         k = idx - 1
         while k >= 0:
             nd = self.nodes[k]
-            if nd.kind == "C" and nd is not c:
+            if nd.kind == COUNT and nd is not c:
                 return True
-            if nd.kind == "W" and self._is_glue_node(nd):
+            if nd.kind == WORD and self._is_glue_node(nd):
                 k -= 1
                 continue
             return False
@@ -658,9 +674,9 @@ class _Reader:
         steps = 0
         while k >= 0 and steps < 10:
             nd = self.nodes[k]
-            if nd.kind == "H":
+            if nd.kind == HARD:
                 return False
-            if nd.kind == "W" and self.lex.house_verbs.match(self.toks, nd.start):
+            if nd.kind == WORD and self.lex.house_verbs.match(self.toks, nd.start):
                 return True
             k -= 1
             steps += 1
@@ -669,7 +685,7 @@ class _Reader:
     def attach_counts(self) -> None:
         nodes = self.nodes
         for idx, c in enumerate(nodes):
-            if c.kind != "C":
+            if c.kind != COUNT:
                 continue
             pk, colon = self._prev_key(idx)
             nk = self._next_key(idx, c)
@@ -746,7 +762,7 @@ class _Reader:
         return True
 
     def _implicit(self, c: Node, code: str, pos: int) -> None:
-        key = Node("K", c.start, c.end)
+        key = Node(KEY, c.start, c.end)
         self.nkeys += 1
         key.code = code
         key.qty, key.qty_node = c.value, c
@@ -768,9 +784,9 @@ class _Reader:
         steps = 0
         while k >= 0 and steps < limit:
             nd = self.nodes[k]
-            if nd.kind == "H":
+            if nd.kind == HARD:
                 return None
-            if nd.kind == "K":
+            if nd.kind == KEY:
                 return nd
             k -= 1
             steps += 1
@@ -779,7 +795,7 @@ class _Reader:
     def attach_money(self) -> None:
         nodes = self.nodes
         for idx, m in enumerate(nodes):
-            if m.kind != "M":
+            if m.kind != MONEY:
                 continue
             if not m.per_unit and self._inside_each_clause(idx):
                 continue          # "mỗi suất gồm 10kg gạo và 100.000 đồng": part of each, not a total
@@ -787,8 +803,8 @@ class _Reader:
             far = False           # the key is not in the amount's own chunk
             # 1. the key before it in its comma-chunk
             k = idx - 1
-            while k >= 0 and nodes[k].kind not in ("S", "H") and idx - k <= _SCAN:
-                if nodes[k].kind == "K":
+            while k >= 0 and nodes[k].kind not in (SOFT, HARD) and idx - k <= _SCAN:
+                if nodes[k].kind == KEY:
                     key = nodes[k]
                     break
                 k -= 1
@@ -798,9 +814,9 @@ class _Reader:
                     and self._ind(key.code).has_quantity:
                 # "đóng góp xây nhà nhân đạo 20 triệu": the money raised, not a house's price
                 k2 = k - 1
-                while k2 >= 0 and nodes[k2].kind not in ("S", "H") and idx - k2 <= _SCAN:
+                while k2 >= 0 and nodes[k2].kind not in (SOFT, HARD) and idx - k2 <= _SCAN:
                     nd = nodes[k2]
-                    if nd.kind == "K":
+                    if nd.kind == KEY:
                         ind = self._ind(nd.code)
                         if ind is not None and ind.has_value and not ind.has_quantity and nd.total is None:
                             key = nd
@@ -810,8 +826,8 @@ class _Reader:
             # 2. the key after it in its chunk ("5tr ủng hộ quỹ"), not past a count
             if key is None and not m.per_unit:
                 k = idx + 1
-                while k < len(nodes) and nodes[k].kind not in ("S", "H", "M", "C"):
-                    if nodes[k].kind == "K":
+                while k < len(nodes) and nodes[k].kind not in (SOFT, HARD, MONEY, COUNT):
+                    if nodes[k].kind == KEY:
                         if self._takes_value(nodes[k]):
                             key = nodes[k]
                         break
@@ -823,11 +839,11 @@ class _Reader:
                 # "… gây quỹ hội. Qua đó đã thu được 2,2 tỷ đồng": money received, one sentence on
                 received = not m.per_unit and self._money_lead_before(m)
                 while k >= 0 and idx - k <= _SCAN:
-                    if nodes[k].kind == "H":
+                    if nodes[k].kind == HARD:
                         hard += 1
                         if hard > 1 or not (m.per_unit and m.per_kind is not None or received):
                             break
-                    if nodes[k].kind == "K":
+                    if nodes[k].kind == KEY:
                         if self._takes_value(nodes[k]) and (hard == 0 or (
                                 self._per_fits(nodes[k], m) if m.per_unit else not self._ind(nodes[k].code).has_quantity)):
                             key = nodes[k]
@@ -863,11 +879,11 @@ class _Reader:
         return self._skip_back(j, self.lex.money_leads) < j or self._skip_back(j, self.lex.glue) < j
 
     def _figure_between(self, lo: int, hi: int) -> bool:
-        return any(nd.kind in ("C", "M") for nd in self.nodes[lo + 1:hi])
+        return any(nd.kind in FIGURES for nd in self.nodes[lo + 1:hi])
 
     def _grand_total(self, key: Node) -> bool:
         """Is the money of ``key`` written after its count as a ``tổng …`` (a total of all)?"""
-        money = [p for p in key.parts if p.kind == "M"]
+        money = [p for p in key.parts if p.kind == MONEY]
         if len(money) != 1 or key.qty_node is None or money[0].start < key.qty_node.end:
             return False
         s = money[0].start
@@ -895,9 +911,9 @@ class _Reader:
         k = idx - 1
         while k >= 0 and idx - k <= _SCAN:
             nd = nodes[k]
-            if nd.kind in ("H", "K", "M"):
+            if nd.kind in (HARD, KEY, MONEY):
                 return False
-            if nd.kind == "W":
+            if nd.kind == WORD:
                 t = toks[nd.start]
                 if t.kind == "w":
                     if t.f in ("tong", "tri", "gia"):
@@ -922,9 +938,9 @@ class _Reader:
     # ------------------------------------------------------------------ pass 3: items
     def items(self) -> list[Item]:
         self._mark_plans_and_questions()
-        keys = [nd for nd in self.nodes if nd.kind == "K" and nd.parts and not nd.poisoned]
+        keys = [nd for nd in self.nodes if nd.kind == KEY and nd.parts and not nd.poisoned]
         for nd in self.nodes:
-            if nd.kind == "K" and nd.poisoned:
+            if nd.kind == KEY and nd.poisoned:
                 for p in nd.parts:
                     p.taken = False
         # one thing said twice in a sentence: "kết nạp 12 hội viên mới" is one item
@@ -993,7 +1009,7 @@ class _Reader:
         hits = {}
         plan_index, plan_telex = plan.index, plan._telex_start
         for nd in nodes:
-            if nd.kind == "W":
+            if nd.kind == WORD:
                 t = toks[nd.start]
                 # ``plan.may_start(t)``, inline: this runs for every plain word
                 if t.kind == "w" and (t.f in plan_index or not t.sig and plan_telex(t.f)):
@@ -1003,15 +1019,15 @@ class _Reader:
         if not hits and "?" not in self.text:       # every "?" is a token of its own
             return                      # no question, no plan word: nothing to mark
         clause: list[Node] = []
-        for nd in nodes + [Node("H", len(toks), len(toks))]:
-            if nd.kind != "H":
+        for nd in nodes + [Node(HARD, len(toks), len(toks))]:
+            if nd.kind != HARD:
                 clause.append(nd)
                 continue
             end_tok = self.tok(nd.start)
             question = end_tok is not None and end_tok.text == "?"
             planned = False
             for c in clause:
-                if c.kind == "W" and toks[c.start].kind == "w":
+                if c.kind == WORD and toks[c.start].kind == "w":
                     pm = hits.get(c.start)
                     if pm is not None:
                         nxt = self.tok(pm[1])
@@ -1020,7 +1036,7 @@ class _Reader:
                             planned = True
                     elif planned and done.may_start(toks[c.start]) and done.match(toks, c.start):
                         planned = False
-                if c.kind == "K" and (planned or question):
+                if c.kind == KEY and (planned or question):
                     c.poisoned = True
             clause = []
 
@@ -1038,13 +1054,13 @@ class _Reader:
         """For each key node (by id): its clause number, -1 when a figure it could take is left over."""
         out: dict[int, int] = {}
         clause, keys, left = 0, [], []
-        for nd in self.nodes + [Node("H", 0, 0)]:
+        for nd in self.nodes + [Node(HARD, 0, 0)]:
             kind = nd.kind
-            if kind == "K":
+            if kind == KEY:
                 keys.append(nd)
-            elif kind in ("C", "M") and not nd.taken:
+            elif kind in FIGURES and not nd.taken:
                 left.append(nd)
-            elif kind == "H":
+            elif kind == HARD:
                 for key in keys:
                     fits = any(self._could_take(key, f) for f in left)
                     out[id(key)] = -1 if fits else clause
@@ -1054,7 +1070,7 @@ class _Reader:
 
     def _could_take(self, key: Node, figure: Node) -> bool:
         """Could ``key`` have taken this figure nobody took (which makes its reading doubtful)?"""
-        if figure.kind == "M":
+        if figure.kind == MONEY:
             return self._takes_value(key)
         if self._fit(key, figure) is None or figure.value in (key.qty, key.recip):
             return False          # "150 suất quà … cho 150 hộ": the same figure said twice
@@ -1070,7 +1086,7 @@ class _Reader:
         lo, hi = min(a.end, b.end), max(a.start, b.start)
         hard = self._hard_starts
         if hard is None:
-            hard = self._hard_starts = [nd.start for nd in self.nodes if nd.kind == "H"]   # sorted
+            hard = self._hard_starts = [nd.start for nd in self.nodes if nd.kind == HARD]   # sorted
         k = bisect_left(hard, lo)
         return k < len(hard) and hard[k] < hi
 
@@ -1079,7 +1095,7 @@ class _Reader:
         seen = set()
         has_key = self.nkeys > 0
         for nd in self.nodes:
-            if nd.kind == "M" and not nd.taken or nd.kind == "C" and not nd.taken and (has_key or nd.unit):
+            if nd.kind == MONEY and not nd.taken or nd.kind == COUNT and not nd.taken and (has_key or nd.unit):
                 s, e = self.toks[nd.start].start, self.toks[nd.end - 1].end
                 frag = self.text[s:e].strip()
                 if frag and frag not in seen:
