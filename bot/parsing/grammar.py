@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.parsing.catalog import Catalog, default_catalog
 from bot.parsing.dates import local_today, match_date
@@ -83,6 +84,9 @@ KEY, COUNT, MONEY, EXCLUDED, WORD, SOFT, HARD = Kind
 FIGURES = (COUNT, MONEY)
 
 
+DIRECT, RECIPIENT = "direct", "recipient"     # how a count fits a key: ``20 suất quà``, ``quà cho 12 hộ``
+
+
 class Node:
     """One reading of a token range (plain class: most nodes only set kind/start/end)."""
 
@@ -120,6 +124,14 @@ class Node:
         self.parts.append(node)
 
 
+class KeyNear(NamedTuple):
+    """A key found next to a figure: the node, its index in the node list, a ``:`` between."""
+
+    node: Node
+    index: int
+    colon: bool
+
+
 class _Reader:
     def __init__(self, text: str, sent_at: datetime | None, catalog: Catalog):
         self.text = text
@@ -138,7 +150,6 @@ class _Reader:
         self._unit_memo: dict = {}
         self._block_memo: dict = {}
         self._hard_starts: list[int] | None = None
-        self._pk_idx = self._nk_idx = -1
 
     # ------------------------------------------------------------------ helpers
     # Memos use ``get`` with a sentinel: most positions are asked once, and a raised
@@ -575,12 +586,10 @@ class _Reader:
         ind = self._ind(key.code)
         if ind is None or not ind.has_quantity:
             return None
-        if c.unit is None:
-            return "direct"
-        if c.unit in self.lex.direct[key.code]:
-            return "direct"
+        if c.unit is None or c.unit in self.lex.direct[key.code]:
+            return DIRECT
         if c.unit in self.lex.recipient[key.code]:
-            return "recipient"
+            return RECIPIENT
         return None
 
     def _is_glue_node(self, node: Node) -> bool:
@@ -594,70 +603,60 @@ class _Reader:
         m = self.lex.glue.match(self.toks, node.start) or self.lex.approx.match(self.toks, node.start)
         return m is not None
 
-    def _prev_key(self, idx: int):
-        """The key just before node ``idx`` with only glue between: (node, colon_seen)."""
+    def _prev_key(self, idx: int) -> KeyNear | None:
+        """The key just before node ``idx``, with only glue (``:``, ``được``, ``hơn`` …) between."""
         colon = False
         k = idx - 1
-        steps = 0
-        while k >= 0 and steps < 5:
+        while k >= 0 and idx - k <= 5:
             nd = self.nodes[k]
             if nd.kind == KEY:
-                self._pk_idx = k
-                return nd, colon
+                return KeyNear(nd, k, colon)
             if not self._is_glue_node(nd):
-                return None, False
+                return None
             if self.toks[nd.start].kind == "p":
                 colon = True
             k -= 1
-            steps += 1
-        return None, False
-
-    def _next_key(self, idx: int, c: Node):
-        k = idx + 1
-        fillers = 0
-        while k < len(self.nodes):
-            nd = self.nodes[k]
-            if nd.kind == KEY:
-                self._nk_idx = k
-                return nd
-            if nd.kind == WORD and c.unit is not None and fillers < 4:
-                t = self.toks[nd.start]
-                if t.kind == "w" and t.f in self.lex.filler:
-                    fillers += 1
-                    k += 1
-                    continue
-            return None
         return None
 
-    def _followed_by_count(self, key: Node) -> bool:
-        idx = self._nk_idx                  # set by _next_key, which found ``key``
-        assert self.nodes[idx] is key
-        k = idx + 1
-        while k < len(self.nodes):
+    def _next_key(self, idx: int, c: Node) -> KeyNear | None:
+        """The key right after count ``c`` (node ``idx``), past a few filler words if it has a unit."""
+        fillers = 0
+        for k in range(idx + 1, len(self.nodes)):
             nd = self.nodes[k]
+            if nd.kind == KEY:
+                return KeyNear(nd, k, False)
+            if not (nd.kind == WORD and c.unit is not None and fillers < 4 and self._is_filler(nd)):
+                return None
+            fillers += 1
+        return None
+
+    def _is_filler(self, node: Node) -> bool:
+        t = self.toks[node.start]
+        return t.kind == "w" and t.f in self.lex.filler
+
+    def _followed_by_count(self, idx: int) -> bool:
+        """Does a figure follow node ``idx`` (a key) with only glue between (``mau 8``)?"""
+        nodes = self.nodes
+        for k in range(idx + 1, len(nodes)):
+            nd = nodes[k]
             if nd.kind in FIGURES:
                 return True
             if not self._is_glue_node(nd):
                 return False
-            k += 1
         return False
 
-    def _preceded_by_count(self, key: Node, c: Node) -> bool:
-        idx = self._pk_idx                  # set by _prev_key, which found ``key``
-        assert self.nodes[idx] is key
-        k = idx - 1
-        while k >= 0:
+    def _preceded_by_count(self, idx: int, c: Node) -> bool:
+        """Is there a count other than ``c`` just before node ``idx`` (a key): ``8 đv máu``?"""
+        for k in range(idx - 1, -1, -1):
             nd = self.nodes[k]
             if nd.kind == COUNT and nd is not c:
                 return True
-            if nd.kind == WORD and self._is_glue_node(nd):
-                k -= 1
-                continue
-            return False
+            if not self._is_glue_node(nd):
+                return False
         return False
 
     def _give_count(self, key: Node, c: Node, how: str) -> bool:
-        if how == "direct":
+        if how == DIRECT:
             if key.qty is not None:
                 return False
             key.qty, key.qty_node = c.value, c
@@ -670,76 +669,80 @@ class _Reader:
         return True
 
     def _house_verb_before(self, idx: int) -> bool:
-        k = idx - 1
-        steps = 0
-        while k >= 0 and steps < 10:
+        for k in range(idx - 1, max(-1, idx - 11), -1):
             nd = self.nodes[k]
             if nd.kind == HARD:
                 return False
             if nd.kind == WORD and self.lex.house_verbs.match(self.toks, nd.start):
                 return True
-            k -= 1
-            steps += 1
         return False
 
     def attach_counts(self) -> None:
-        nodes = self.nodes
-        for idx, c in enumerate(nodes):
-            if c.kind != COUNT:
-                continue
-            pk, colon = self._prev_key(idx)
-            nk = self._next_key(idx, c)
-            pfit = self._fit(pk, c) if pk is not None else None
-            nfit = self._fit(nk, c) if nk is not None else None
-            if c.words and pk is not None and not colon and nk is None:
-                pfit = None
-            choice = None
-            guessed = False
-            if pfit and nfit:
-                if colon or self._followed_by_count(nk):
-                    choice = (pk, pfit)
-                elif self._preceded_by_count(pk, c):
-                    choice = (nk, nfit)
-                elif nfit == "direct" and pfit != "direct":
-                    choice = (nk, nfit)
-                elif pfit == "direct" and nfit != "direct":
-                    choice = (pk, pfit)
-                else:
-                    choice = (nk, nfit) if c.unit is not None and pk.code != nk.code or pk.verb else (pk, pfit)
-                    guessed = pk.code != nk.code
-            elif nfit:
-                choice = (nk, nfit)
-            elif pfit:
-                choice = (pk, pfit)
-            if choice is not None and self._stock_count(c, choice[0]) or self._honorary(c):
-                continue              # "hiện có 25 tình nguyện viên": how many there are, not new ones
-            if c.per_unit:
-                target = choice[0] if choice is not None else self._nearest_key_before(idx, limit=14)
-                if target is not None:
-                    target.poisoned = True
-                continue
-            if choice is not None and self._give_count(choice[0], c, choice[1]):
-                if guessed or self._year_word_next_to(c):
-                    choice[0].doubtful = True
-                continue
-            if c.unit is None:
-                continue
-            # a sentence: "tập huấn sơ cấp cứu cho 25 học viên", "hiến máu tại trường, được 32 đơn vị"
-            if self._existential_before(c):
-                continue
-            key = self._nearest_key_before(idx, limit=14)
-            if key is not None:
-                how = self._fit(key, c)
-                if how and self._give_count(key, c, how):
-                    if self._year_word_next_to(c):
-                        key.doubtful = True
-                    continue
-            # implicit keys: "12 dv", "sửa 1 nhà cho hộ nghèo"
-            if c.unit == "bloodunit" and c.unit_f in ("dv", "dvi") and self.catalog.get("blood_units"):
-                self._implicit(c, "blood_units", idx)
-            elif c.unit == "house" and c.unit_f.endswith("nha") and self.catalog.get("houses") \
-                    and self._house_verb_before(idx):
-                self._implicit(c, "houses", idx)
+        """Give each count to a key: the one next to it, else the nearest in its sentence."""
+        for idx, c in enumerate(self.nodes):        # ``_implicit`` inserts keys after ``idx``
+            if c.kind == COUNT:
+                self._attach_count(idx, c)
+
+    def _attach_count(self, idx: int, c: Node) -> None:
+        choice, guessed = self._choose_key(idx, c)
+        if choice is not None and self._stock_count(c, choice[0]) or self._honorary(c):
+            return                  # "hiện có 25 tình nguyện viên": how many there are, not new ones
+        if c.per_unit:              # "mỗi hộ 1 phần quà": per recipient; the total is unknown
+            target = choice[0] if choice is not None else self._nearest_key_before(idx, limit=14)
+            if target is not None:
+                target.poisoned = True
+            return
+        if choice is not None and self._give_count(choice[0], c, choice[1]):
+            if guessed or self._year_word_next_to(c):
+                choice[0].doubtful = True
+            return
+        if c.unit is not None and not self._existential_before(c):
+            self._attach_in_sentence(idx, c)
+
+    def _choose_key(self, idx: int, c: Node) -> tuple[tuple[Node, str] | None, bool]:
+        """The key next to count ``c`` that takes it and how ("direct"/"recipient"), and
+        whether that was a guess between two keys of different indicators."""
+        before, after = self._prev_key(idx), self._next_key(idx, c)
+        pfit = self._fit(before.node, c) if before is not None else None
+        nfit = self._fit(after.node, c) if after is not None else None
+        if c.words and before is not None and not before.colon and after is None:
+            pfit = None             # "kết nạp năm …": words after a key need a colon or a unit
+        if pfit and nfit:
+            return self._between_keys(c, before, after, pfit, nfit)
+        if nfit:
+            return (after.node, nfit), False
+        if pfit:
+            return (before.node, pfit), False
+        return None, False
+
+    def _between_keys(self, c: Node, before: KeyNear, after: KeyNear, pfit: str, nfit: str):
+        """``mau 8 qua 20``, ``8 đv máu``: a count both neighbouring keys could take."""
+        pk, nk = before.node, after.node
+        if before.colon or self._followed_by_count(after.index):
+            return (pk, pfit), False           # "máu: 8 quà 20": the next key has its own figure
+        if self._preceded_by_count(before.index, c):
+            return (nk, nfit), False           # "8 đv máu 20 suất quà": the previous key has one
+        if nfit == DIRECT and pfit != DIRECT:
+            return (nk, nfit), False
+        if pfit == DIRECT and nfit != DIRECT:
+            return (pk, pfit), False
+        take_next = c.unit is not None and pk.code != nk.code or pk.verb
+        return ((nk, nfit) if take_next else (pk, pfit)), pk.code != nk.code
+
+    def _attach_in_sentence(self, idx: int, c: Node) -> None:
+        """A sentence: ``tập huấn sơ cấp cứu cho 25 học viên``; else an implicit key (``12 dv``)."""
+        key = self._nearest_key_before(idx, limit=14)
+        if key is not None:
+            how = self._fit(key, c)
+            if how and self._give_count(key, c, how):
+                if self._year_word_next_to(c):
+                    key.doubtful = True
+                return
+        if c.unit == "bloodunit" and c.unit_f in ("dv", "dvi") and self.catalog.get("blood_units"):
+            self._implicit(c, "blood_units", idx)
+        elif c.unit == "house" and c.unit_f.endswith("nha") and self.catalog.get("houses") \
+                and self._house_verb_before(idx):
+            self._implicit(c, "houses", idx)       # "sửa 1 nhà cho hộ nghèo"
 
     def _honorary(self, c: Node) -> bool:
         """``kết nạp 6 hội viên danh dự``: honorary members are not new members."""
