@@ -82,6 +82,7 @@ class Kind(StrEnum):
 
 KEY, COUNT, MONEY, EXCLUDED, WORD, SOFT, HARD = Kind
 FIGURES = (COUNT, MONEY)
+SEPARATORS = (SOFT, HARD)
 
 
 DIRECT, RECIPIENT = "direct", "recipient"     # how a count fits a key: ``20 suất quà``, ``quà cho 12 hộ``
@@ -796,83 +797,100 @@ class _Reader:
         return None
 
     def attach_money(self) -> None:
-        nodes = self.nodes
-        for idx, m in enumerate(nodes):
-            if m.kind != MONEY:
-                continue
-            if not m.per_unit and self._inside_each_clause(idx):
+        """Give each amount to a key: in its chunk (before, then after it), else earlier in its sentence."""
+        for idx, m in enumerate(self.nodes):
+            if m.kind != MONEY or not m.per_unit and self._inside_each_clause(idx):
                 continue          # "mỗi suất gồm 10kg gạo và 100.000 đồng": part of each, not a total
-            key = None
-            far = False           # the key is not in the amount's own chunk
-            # 1. the key before it in its comma-chunk
-            k = idx - 1
-            while k >= 0 and nodes[k].kind not in (SOFT, HARD) and idx - k <= _SCAN:
-                if nodes[k].kind == KEY:
-                    key = nodes[k]
-                    break
-                k -= 1
-            if key is not None and not self._takes_value(key):
-                key = None
-            if key is not None and not m.per_unit and key.qty is None and key.recip is None \
-                    and self._ind(key.code).has_quantity:
-                # "đóng góp xây nhà nhân đạo 20 triệu": the money raised, not a house's price
-                k2 = k - 1
-                while k2 >= 0 and nodes[k2].kind not in (SOFT, HARD) and idx - k2 <= _SCAN:
-                    nd = nodes[k2]
-                    if nd.kind == KEY:
-                        ind = self._ind(nd.code)
-                        if ind is not None and ind.has_value and not ind.has_quantity and nd.total is None:
-                            key = nd
-                            far = True
-                        break
-                    k2 -= 1
-            # 2. the key after it in its chunk ("5tr ủng hộ quỹ"), not past a count
-            if key is None and not m.per_unit:
-                k = idx + 1
-                while k < len(nodes) and nodes[k].kind not in (SOFT, HARD, MONEY, COUNT):
-                    if nodes[k].kind == KEY:
-                        if self._takes_value(nodes[k]):
-                            key = nodes[k]
-                        break
-                    k += 1
-            # 3. the nearest key earlier in the sentence (a per-unit value may look one sentence back)
-            if key is None:
-                k = idx - 1
-                hard = 0
-                # "… gây quỹ hội. Qua đó đã thu được 2,2 tỷ đồng": money received, one sentence on
-                received = not m.per_unit and self._money_lead_before(m)
-                while k >= 0 and idx - k <= _SCAN:
-                    if nodes[k].kind == HARD:
-                        hard += 1
-                        if hard > 1 or not (m.per_unit and m.per_kind is not None or received):
-                            break
-                    if nodes[k].kind == KEY:
-                        if self._takes_value(nodes[k]) and (hard == 0 or (
-                                self._per_fits(nodes[k], m) if m.per_unit else not self._ind(nodes[k].code).has_quantity)):
-                            key = nodes[k]
-                            far = hard > 0 or not m.per_unit and not self._money_lead_before(m) \
-                                and self._figure_between(k, idx)
-                        break
-                    k -= 1
-            if key is None:
-                continue
-            if self._is_balance(key, m):
+            key, far = self._money_key(idx, m)
+            if key is None or self._is_balance(key, m):
                 continue          # "quỹ chi hội còn 3tr" is what is left, not money raised
             if m.per_unit and m.per_kind is not None and not self._per_fits(key, m):
                 continue
-            if m.per_unit:
-                if key.each is None:
-                    key.each = m.value
-                    m.taken = True
-                    key.add_part(m)
-                    key.doubtful |= far
-            elif key.total is None:
-                key.total = m.value
-                m.taken = True
-                key.add_part(m)
-                key.doubtful |= far
-            elif key.total != m.value:
-                key.poisoned = True          # two different totals: we cannot tell which is meant
+            self._give_money(key, m, far)
+
+    def _money_key(self, idx: int, m: Node) -> tuple[Node | None, bool]:
+        """The key that takes amount ``m`` (node ``idx``), and whether it is far (not sure)."""
+        k = self._key_before_in_chunk(idx)
+        key = self.nodes[k] if k >= 0 and self._takes_value(self.nodes[k]) else None
+        if key is not None:
+            if not m.per_unit and key.qty is None and key.recip is None and self._ind(key.code).has_quantity:
+                funds = self._fund_key_before(k, idx)
+                if funds is not None:
+                    return funds, True   # "đóng góp xây nhà nhân đạo 20 triệu": money raised, not a price
+            return key, False
+        if not m.per_unit:
+            key = self._key_after_in_chunk(idx)   # "5tr ủng hộ quỹ"
+            if key is not None:
+                return key, False
+        return self._key_earlier_in_sentence(idx, m)
+
+    def _key_before_in_chunk(self, idx: int) -> int:
+        """Index of the nearest key before node ``idx`` in its comma-chunk, or -1."""
+        nodes = self.nodes
+        for k in range(idx - 1, max(-1, idx - _SCAN - 1), -1):
+            kind = nodes[k].kind
+            if kind == KEY:
+                return k
+            if kind in SEPARATORS:
+                return -1
+        return -1
+
+    def _fund_key_before(self, k: int, idx: int) -> Node | None:
+        """A money-only key (funds) with no total yet, just before key ``k`` in the same chunk."""
+        k2 = self._key_before_in_chunk(k)
+        if k2 < 0 or idx - k2 > _SCAN:
+            return None
+        nd = self.nodes[k2]
+        ind = self._ind(nd.code)
+        return nd if ind is not None and ind.has_value and not ind.has_quantity and nd.total is None else None
+
+    def _key_after_in_chunk(self, idx: int) -> Node | None:
+        """The key after node ``idx`` in its chunk, not past another figure, if it takes money."""
+        nodes = self.nodes
+        for k in range(idx + 1, len(nodes)):
+            nd = nodes[k]
+            if nd.kind == KEY:
+                return nd if self._takes_value(nd) else None
+            if nd.kind in SEPARATORS or nd.kind in FIGURES:
+                return None
+        return None
+
+    def _key_earlier_in_sentence(self, idx: int, m: Node) -> tuple[Node | None, bool]:
+        """The nearest key earlier in the sentence. A per-unit value may look one sentence back,
+        as may money received (``… gây quỹ hội. Qua đó đã thu được 2,2 tỷ đồng``) for a fund."""
+        received = not m.per_unit and self._money_lead_before(m)
+        may_cross = m.per_unit and m.per_kind is not None or received
+        nodes, hard = self.nodes, 0
+        for k in range(idx - 1, max(-1, idx - _SCAN - 1), -1):
+            nd = nodes[k]
+            if nd.kind == HARD:
+                hard += 1
+                if hard > 1 or not may_cross:
+                    return None, False
+            elif nd.kind == KEY:
+                if not self._takes_value(nd) or hard and not self._fits_across_sentences(nd, m):
+                    return None, False
+                far = hard > 0 or not received and not m.per_unit and self._figure_between(k, idx)
+                return nd, far
+        return None, False
+
+    def _fits_across_sentences(self, key: Node, m: Node) -> bool:
+        return self._per_fits(key, m) if m.per_unit else not self._ind(key.code).has_quantity
+
+    def _give_money(self, key: Node, m: Node, far: bool) -> None:
+        if m.per_unit:
+            if key.each is not None:
+                return
+            key.each = m.value
+        elif key.total is None:
+            key.total = m.value
+        else:
+            if key.total != m.value:
+                key.poisoned = True      # two different totals: we cannot tell which is meant
+            return
+        m.taken = True
+        key.add_part(m)
+        key.doubtful |= far
 
     def _money_lead_before(self, m: Node) -> bool:
         """``trị giá``, ``tổng``, ``kinh phí``, ``thu được`` … just before money node ``m``."""
