@@ -958,67 +958,85 @@ class _Reader:
 
     # ------------------------------------------------------------------ pass 3: items
     def items(self) -> list[Item]:
+        """One item per key that got a figure, repeats in a sentence merged, in text order."""
         self._mark_plans_and_questions()
-        keys = [nd for nd in self.nodes if nd.kind == KEY and nd.parts and not nd.poisoned]
+        keys = []
         for nd in self.nodes:
-            if nd.kind == KEY and nd.poisoned:
-                for p in nd.parts:
-                    p.taken = False
-        # one thing said twice in a sentence: "kết nạp 12 hội viên mới" is one item
+            if nd.kind == KEY and nd.parts:
+                if nd.poisoned:
+                    self._release(nd)
+                else:
+                    keys.append(nd)
+        leftover = self._leftover_clauses()
+        out = [it for key in self._merge_repeats(keys) if (it := self._item(key, leftover)) is not None]
+        if len(out) > 1:
+            out.sort(key=lambda it: it.span[0])
+        return out
+
+    def _merge_repeats(self, keys: list[Node]) -> list[Node]:
         merged: list[Node] = []
         for key in keys:
             prev = merged[-1] if merged else None
-            if prev is not None and prev.code == key.code and not self._hard_between(prev, key) and (
-                    (prev.qty is None and prev.recip is None and key.total is None and key.each is None)
-                    or (key.qty is None and key.recip is None and prev.total is None and prev.each is None)):
-                prev.qty = prev.qty if prev.qty is not None else key.qty
-                prev.recip = prev.recip if prev.recip is not None else key.recip
-                prev.total = prev.total if prev.total is not None else key.total
-                prev.each = prev.each if prev.each is not None else key.each
-                prev.doubtful |= key.doubtful
-                prev.parts += key.parts
-                prev.end = max(prev.end, key.end)
-                continue
-            if prev is not None and prev.code == key.code and not self._hard_between(prev, key) \
-                    and prev.qty is not None and key.qty is not None and prev.total is None \
-                    and prev.each is None and key.each is None and key.total is not None \
-                    and self._grand_total(key):
+            if prev is None or prev.code != key.code or self._hard_between(prev, key):
+                merged.append(key)
+            elif self._said_twice(prev, key):
+                self._absorb(prev, key)        # "kết nạp 12 hội viên mới" is one item
+            elif self._share_grand_total(prev, key):
                 # "20 suất quà cho hộ nghèo và 10 suất cho trẻ em, tổng trị giá 9 triệu": one total for both
                 prev.qty += key.qty
                 prev.total = key.total
                 prev.doubtful = True
                 prev.parts += key.parts
                 prev.end = max(prev.end, key.end)
-                continue
-            merged.append(key)
-        out = []
-        leftover = self._leftover_clauses()
-        for key in merged:
-            ind = self._ind(key.code)
-            qty = key.qty if key.qty is not None else key.recip
-            value = key.total
-            if value is None and key.each is not None and qty is not None:
-                value = key.each * qty
-            if not ind.has_quantity:
-                qty = None
-            if not ind.has_value:
-                value = None
-            if qty is None and value is None:
-                for p in key.parts:
-                    p.taken = False
-                continue
-            lo, hi = key.start, key.end
-            for p in key.parts:
-                if p.start < lo:
-                    lo = p.start
-                if p.end > hi:
-                    hi = p.end
-            s, e = self.toks[lo].start, self.toks[hi - 1].end
-            sure = not key.doubtful and leftover.get(id(key)) != -1
-            out.append(Item(key.code, qty, value, (s, e), self.text[s:e], sure))
-        if len(out) > 1:
-            out.sort(key=lambda it: it.span[0])
-        return [it for it in out if it.quantity is not None or it.value_vnd is not None]
+            else:
+                merged.append(key)
+        return merged
+
+    @staticmethod
+    def _said_twice(prev: Node, key: Node) -> bool:
+        """One key has the count, the other only the money (or neither the same figure)."""
+        prev_counts = prev.qty is not None or prev.recip is not None
+        key_counts = key.qty is not None or key.recip is not None
+        prev_money = prev.total is not None or prev.each is not None
+        key_money = key.total is not None or key.each is not None
+        return not prev_counts and not key_money or not key_counts and not prev_money
+
+    def _share_grand_total(self, prev: Node, key: Node) -> bool:
+        return (prev.qty is not None and key.qty is not None and prev.total is None and prev.each is None
+                and key.each is None and key.total is not None and self._grand_total(key))
+
+    @staticmethod
+    def _absorb(prev: Node, key: Node) -> None:
+        prev.qty = prev.qty if prev.qty is not None else key.qty
+        prev.recip = prev.recip if prev.recip is not None else key.recip
+        prev.total = prev.total if prev.total is not None else key.total
+        prev.each = prev.each if prev.each is not None else key.each
+        prev.doubtful |= key.doubtful
+        prev.parts += key.parts
+        prev.end = max(prev.end, key.end)
+
+    @staticmethod
+    def _release(key: Node) -> None:
+        """The figures of a key that reports nothing go back to ``unparsed``."""
+        for p in key.parts:
+            p.taken = False
+
+    def _item(self, key: Node, leftover: dict[int, int]) -> Item | None:
+        ind = self._ind(key.code)
+        qty = key.qty if key.qty is not None else key.recip
+        value = key.total
+        if value is None and key.each is not None and qty is not None:
+            value = key.each * qty
+        qty = qty if ind.has_quantity else None
+        value = value if ind.has_value else None
+        if qty is None and value is None:
+            self._release(key)
+            return None
+        lo = min([key.start] + [p.start for p in key.parts])
+        hi = max([key.end] + [p.end for p in key.parts])
+        s, e = self.toks[lo].start, self.toks[hi - 1].end
+        sure = not key.doubtful and leftover.get(id(key)) != -1
+        return Item(key.code, qty, value, (s, e), self.text[s:e], sure)
 
     def _mark_plans_and_questions(self) -> None:
         """Keys in a question, or after a plan word (sẽ, dự kiến, chỉ tiêu …) report nothing."""
