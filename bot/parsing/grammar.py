@@ -41,6 +41,7 @@ _DATE_STARTS = {"sang", "chieu", "toi", "trua", "dem", "hom", "buoi", "ngay"}
 
 
 _STARTERS = frozenset(NUMBER_STARTERS)
+_BIG_WORDS = frozenset({"nghin", "ngan", "trieu", "ty", "ti"})
 _MISS = object()
 _SCAN = 80          # how many nodes back a figure looks for its key (keeps long messages linear)
 _MOI_FOLDS = frozenset({"moi", "mooix", "moix"})       # what ``_is_moi`` may accept
@@ -200,97 +201,90 @@ class _Reader:
         if t.kind != "w":
             return False
         km = self.key_at(j)
-        if km is not None and self.catalog.get(km.code) is not None and self.catalog.get(km.code).has_quantity:
+        if km is not None and self._ind(km.code) is not None and self._ind(km.code).has_quantity:
             return True
         return bool(self.unit_at(j) or self.block_at(j))
 
     # ------------------------------------------------------------------ pass 1: nodes
     def read(self) -> None:
+        """The tokens as nodes, left to right; a plain word costs one dict lookup."""
         toks, n = self.toks, len(self.toks)
-        nodes = self.nodes
-        append = nodes.append
+        append = self.nodes.append
         lex = self.lex
         flags_of = lex.read_flags.get
-        accented = self.accented
-        today = self.today
         i = 0
         while i < n:
             t = toks[i]
             kind = t.kind
             if kind == "w":
-                f = t.f
-                fl = flags_of(f)
+                fl = flags_of(t.f)
                 if fl is None:
-                    fl = _word_flags(lex, f)
-                if not fl:
-                    append(Node(WORD, i, i + 1))
-                    i += 1
-                    continue
-                if fl & _F_DATE:
-                    dm = match_date(toks, i, today, accented)
-                    if dm is not None:
-                        if self.date is None and dm.day is not None:
-                            self.date = dm.day
-                        append(Node(EXCLUDED, i, dm.end))
-                        i = dm.end
-                        continue
-                if fl & _F_ALIAS or not t.sig and fl & _F_ALIAS_TELEX:
-                    km = self.key_at(i)
-                    if km is not None:
-                        nd = Node(KEY, i, km.end)
-                        self.nkeys += 1
-                        nd.code, nd.verb = km.code, km.verb
-                        append(nd)
-                        i = km.end
-                        continue
-                if fl & _F_STARTER and _is_starter(t, accented):
-                    got = self.read_number(i)
-                    if got is not None:
-                        append(got)
-                        if got.kind in FIGURES:
-                            self.nfigures += 1
-                        i = got.end
-                        continue
-                append(Node(WORD, i, i + 1))
-                i += 1
+                    fl = _word_flags(lex, t.f)
+                node = self._read_word(i, t, fl) if fl else Node(WORD, i, i + 1)
             elif kind == "n":
-                # a date needs a "." inside or a glued / - . after (see ``match_date``)
-                nx = toks[i + 1] if i + 1 < n else None
-                dm = match_date(toks, i, today, accented) if "." in t.text or (
-                    nx is not None and nx.kind == "p" and not nx.gap and nx.text in "/-.") else None
-                if dm is not None:
-                    if self.date is None and dm.day is not None:
-                        self.date = dm.day
-                    append(Node(EXCLUDED, i, dm.end))
-                    i = dm.end
-                    continue
-                got = self.read_number(i)
-                if got is not None:
-                    append(got)
-                    if got.kind in FIGURES:
-                        self.nfigures += 1
-                    i = got.end
-                    continue
-                append(Node(WORD, i, i + 1))
-                i += 1
+                node = self._read_digits(i, t)
             elif kind == "nl":
-                append(Node(HARD, i, i + 1))
-                i += 1
+                node = Node(HARD, i, i + 1)
             else:
-                ch = t.text
-                if ch in DASHES and t.gap and i + 1 < n and toks[i + 1].gap and toks[i + 1].kind == "n" \
-                        and nodes and nodes[-1].kind not in (HARD, SOFT):
-                    append(Node(SOFT, i, i + 1))     # mid-line "quà 20 suất - 6tr": a figure of the same line
-                elif ch in HARD_P or ch in DASHES and (t.gap or i == 0) and (
-                        i + 1 >= n or toks[i + 1].gap or toks[i + 1].kind != "n"):
-                    append(Node(HARD, i, i + 1))
-                elif ch in SOFT_P:
-                    append(Node(SOFT, i, i + 1))
-                else:
-                    if ch in ":=" and not t.gap:
-                        self._member_label(i)
-                    append(Node(WORD, i, i + 1))
-                i += 1
+                node = self._read_symbol(i, t)
+            append(node)
+            i = node.end
+
+    def _read_word(self, i: int, t: Token, fl: int) -> Node:
+        """A word that may start a date, a key or a number (``fl``: its ``_word_flags``)."""
+        if fl & _F_DATE:
+            node = self._date_at(i)
+            if node is not None:
+                return node
+        if fl & _F_ALIAS or not t.sig and fl & _F_ALIAS_TELEX:
+            km = self.key_at(i)
+            if km is not None:
+                node = Node(KEY, i, km.end)
+                node.code, node.verb = km.code, km.verb
+                self.nkeys += 1
+                return node
+        if fl & _F_STARTER and _is_starter(t, self.accented):
+            return self._number_at(i)
+        return Node(WORD, i, i + 1)
+
+    def _read_digits(self, i: int, t: Token) -> Node:
+        # a date needs a "." inside or a glued / - . after (see ``match_date``)
+        nx = self.tok(i + 1)
+        if "." in t.text or nx is not None and nx.kind == "p" and not nx.gap and nx.text in "/-.":
+            node = self._date_at(i)
+            if node is not None:
+                return node
+        return self._number_at(i)
+
+    def _read_symbol(self, i: int, t: Token) -> Node:
+        toks, ch = self.toks, t.text
+        nx = self.tok(i + 1)
+        if ch in DASHES and t.gap and nx is not None and nx.gap and nx.kind == "n" \
+                and self.nodes and self.nodes[-1].kind not in SEPARATORS:
+            return Node(SOFT, i, i + 1)     # mid-line "quà 20 suất - 6tr": a figure of the same line
+        if ch in HARD_P or ch in DASHES and (t.gap or i == 0) and (nx is None or nx.gap or nx.kind != "n"):
+            return Node(HARD, i, i + 1)
+        if ch in SOFT_P:
+            return Node(SOFT, i, i + 1)
+        if ch in ":=" and not t.gap and toks[i - 1].kind == "w":
+            self._member_label(i)
+        return Node(WORD, i, i + 1)
+
+    def _date_at(self, i: int) -> Node | None:
+        dm = match_date(self.toks, i, self.today, self.accented)
+        if dm is None:
+            return None
+        if self.date is None and dm.day is not None:
+            self.date = dm.day
+        return Node(EXCLUDED, i, dm.end)
+
+    def _number_at(self, i: int) -> Node:
+        node = self.read_number(i)
+        if node is None:
+            return Node(WORD, i, i + 1)
+        if node.kind in FIGURES:
+            self.nfigures += 1
+        return node
 
     def _member_label(self, i: int) -> None:
         """``hv:5``: a members' unit word glued to ``:`` labels new members (as ``hvm:`` does)."""
@@ -326,105 +320,154 @@ class _Reader:
         return True
 
     def read_number(self, i: int) -> Node | None:
-        toks, lex, n = self.toks, self.lex, len(self.toks)
-        t = toks[i]
+        """The number at token ``i``: a count, money, something excluded, or None (a plain word)."""
+        t = self.toks[i]
         if t.kind == "n":
-            raw = t.text
-            digits = raw.replace(".", "").replace(",", "") if len(raw) > 3 else raw
-            # phone numbers, possibly written in groups
-            if (raw[0] == "0" and len(digits) >= 4) or (digits.startswith("84") and len(digits) >= 11):
-                j = i + 1
-                while j < n and toks[j].kind == "n" and len(toks[j].text) in (3, 4) and j - i < 4:
-                    j += 1
-                return Node(EXCLUDED, i, j)
-            prev = toks[i - 1] if i > 0 else None
-            if prev is not None and not t.gap:
-                if prev.kind == "p" and prev.text == "-" and i > 1 and not prev.gap \
-                        and toks[i - 2].kind in ("w", "n"):
-                    return Node(EXCLUDED, i, i + 1)         # Covid-19, KH-12, 2023-2024
-                if self._after_glued_word(i):
-                    return Node(EXCLUDED, i, i + 1)
-            nxt = toks[i + 1] if i + 1 < n else None
-            if nxt is not None and nxt.kind == "p" and not nxt.gap:
-                if nxt.text in "/-:" and i + 2 < n and not toks[i + 2].gap and toks[i + 2].kind in ("n", "w"):
-                    if nxt.text == "/" and toks[i + 2].kind == "n":
-                        pair = self._count_over_value(i) or self._achieved_over_target(i)
-                        if pair is not None:
-                            return pair
-                    j = i + 3
-                    while j + 1 < n and self.is_p(j, "/-:", glued=True) and not toks[j + 1].gap:
-                        j += 2
-                    return Node(EXCLUDED, i, j)              # 12/KH-CTĐ, 10-15, 7:30
-            if nxt is not None and (nxt.kind == "p" and nxt.text == "%" or nxt.f == "phan" and i + 2 < n
-                                    and toks[i + 2].f == "tram"):
-                return Node(EXCLUDED, i, i + 2 if nxt.kind == "p" else i + 3)
-            if nxt is not None and nxt.kind == "w" and not nxt.gap:
-                if nxt.f in ("h", "g", "gio") and (nxt.text in ("h", "H", "g", "giờ", "gio")):
-                    j = i + 2
-                    if j < n and toks[j].kind == "n" and not toks[j].gap:
-                        j += 1
-                    return Node(EXCLUDED, i, j)          # 7h, 7h30, 14H
-                if not (is_money_unit(nxt, self.accented) or is_currency(nxt)
-                        or self.unit_at(i + 1) or self.key_at(i + 1)):
-                    return Node(EXCLUDED, i, i + 2)      # 9A, 10A1, 6B
-        amt = read_amount(toks, i, self.accented, self.stops_fraction)
+            node = self._digits_not_a_figure(i, t)
+            if node is not None:
+                return node
+        amt = read_amount(self.toks, i, self.accented, self.stops_fraction)
         if amt is None:
             return None
-        if t.kind == "n" and not amt.money and (
-                lex.marker_before(toks, i, lambda: amt.end < n and self.unit_at(amt.end) is not None)
-                or self._capitalized_name_before(i)):
+        if t.kind == "n" and not amt.money and self._part_of_a_name(i, amt.end):
             return Node(EXCLUDED, i, i + 1)
-        j = amt.end
-        if amt.money and amt.units and all(u in ("nghin", "ngan", "trieu", "ty", "ti") for u in amt.units):
-            # "hai nghìn suất quà", "1 nghìn người": a big count, not money
-            if j < n and (self.unit_at(j) or self.key_at(j)):
-                amt = Amount(amt.value, amt.end, False, amt.words, 1, ())
+        if amt.money and self._counts_thousands(amt):
+            amt = Amount(amt.value, amt.end, False, amt.words, 1, ())   # "hai nghìn suất quà": a count
         if amt.value.denominator != 1:
-            return Node(EXCLUDED, i, j)
-        value = int(amt.value)
+            return Node(EXCLUDED, i, amt.end)
         if amt.money:
-            node = Node(MONEY, i, j)
-            node.value = value
-            self._per_unit(node)
-            return node
-        # a count: what does it count?
-        if t.kind == "n" and len(t.text) == 4 and t.text.isdigit() and 1900 <= value <= 2100:
-            if not (j < n and (self.unit_at(j) or self.key_at(j))):
-                return Node(EXCLUDED, i, j)              # a year
-        if j < n and toks[j].kind == "w" and not self.key_at(j):
-            u = self.unit_at(j)
-            if u is not None and self.is_p(u[1], ":=", glued=True):
-                u = None                              # "mau:8 hv:5": "hv:" labels the next figure
-            if u is not None:
-                kind, end = u
-                if kind == "house" and toks[end - 1].f == "nha" and self.key_at(end - 1):
-                    end -= 1                          # "2 căn nhà nhân đạo": the key keeps "nhà"
-                    kind = "house"
-                node = Node(COUNT, i, end)
-                node.value, node.unit, node.words = value, kind, amt.words
-                node.unit_f = " ".join(x.f for x in toks[j:end])
-                node.per_unit = self._count_per_unit(i)
-                return node
+            return self._money_node(i, amt.end, int(amt.value))
+        return self._count_node(i, t, amt)
+
+    def _digits_not_a_figure(self, i: int, t: Token) -> Node | None:
+        """Phone numbers, codes (``Covid-19``, ``12/KH``), times, percentages, class names …"""
+        toks, n = self.toks, len(self.toks)
+        if self._is_phone(t):
+            j = i + 1
+            while j < n and toks[j].kind == "n" and len(toks[j].text) in (3, 4) and j - i < 4:
+                j += 1
+            return Node(EXCLUDED, i, j)               # possibly written in groups
+        if not t.gap and (self._after_dash_code(i) or self._after_glued_word(i)):
+            return Node(EXCLUDED, i, i + 1)           # Covid-19, KH-12, 2023-2024, A1
+        nxt = self.tok(i + 1)
+        if nxt is None:
+            return None
+        if nxt.kind == "p" and not nxt.gap and nxt.text in "/-:" and i + 2 < n \
+                and not toks[i + 2].gap and toks[i + 2].kind in ("n", "w"):
+            return self._slash_pair(i, nxt)
+        if nxt.kind == "p" and nxt.text == "%":
+            return Node(EXCLUDED, i, i + 2)
+        if nxt.f == "phan" and i + 2 < n and toks[i + 2].f == "tram":
+            return Node(EXCLUDED, i, i + 3)           # 15 phần trăm
+        if nxt.kind == "w" and not nxt.gap:
+            return self._glued_letters(i, nxt)
+        return None
+
+    @staticmethod
+    def _is_phone(t: Token) -> bool:
+        raw = t.text
+        digits = raw.replace(".", "").replace(",", "") if len(raw) > 3 else raw
+        return raw[0] == "0" and len(digits) >= 4 or digits.startswith("84") and len(digits) >= 11
+
+    def _after_dash_code(self, i: int) -> bool:
+        prev = self.tok(i - 1)
+        return prev is not None and prev.kind == "p" and prev.text == "-" and i > 1 and not prev.gap \
+            and self.toks[i - 2].kind in ("w", "n")
+
+    def _slash_pair(self, i: int, sep: Token) -> Node:
+        """``40/20tr`` (count/value), ``678/552 đơn vị`` (done/target), else a code: ``12/KH-CTĐ``, ``7:30``."""
+        toks, n = self.toks, len(self.toks)
+        if sep.text == "/" and toks[i + 2].kind == "n":
+            pair = self._count_over_value(i) or self._achieved_over_target(i)
+            if pair is not None:
+                return pair
+        j = i + 3
+        while j + 1 < n and self.is_p(j, "/-:", glued=True) and not toks[j + 1].gap:
+            j += 2
+        return Node(EXCLUDED, i, j)
+
+    def _glued_letters(self, i: int, nxt: Token) -> Node | None:
+        """``7h``, ``7h30`` (times), ``9A``, ``10A1`` (names); None for ``10tr``, ``8dv``, ``5hv``."""
+        if nxt.f in ("h", "g", "gio") and nxt.text in ("h", "H", "g", "giờ", "gio"):
+            j = i + 2
+            if j < len(self.toks) and self.toks[j].kind == "n" and not self.toks[j].gap:
+                j += 1
+            return Node(EXCLUDED, i, j)
+        if is_money_unit(nxt, self.accented) or is_currency(nxt) or self.unit_at(i + 1) or self.key_at(i + 1):
+            return None
+        return Node(EXCLUDED, i, i + 2)
+
+    def _part_of_a_name(self, i: int, end: int) -> bool:
+        """``thôn 2``, ``Nhị Dinh 1``: digits after a name marker or a capitalised name."""
+        has_unit = lambda: end < len(self.toks) and self.unit_at(end) is not None   # noqa: E731
+        return self.lex.marker_before(self.toks, i, has_unit) or self._capitalized_name_before(i)
+
+    def _counts_thousands(self, amt: Amount) -> bool:
+        """``hai nghìn suất quà``, ``48,5 ngàn NCT``: nghìn/triệu/tỷ before a unit or key count."""
+        j = amt.end
+        return bool(amt.units) and all(u in _BIG_WORDS for u in amt.units) and j < len(self.toks) \
+            and bool(self.unit_at(j) or self.key_at(j))
+
+    def _money_node(self, i: int, end: int, value: int) -> Node:
+        node = Node(MONEY, i, end)
+        node.value = value
+        self._per_unit(node)
+        return node
+
+    def _count_node(self, i: int, t: Token, amt: Amount) -> Node | None:
+        """A number without a money unit: what does it count?"""
+        toks, j, value = self.toks, amt.end, int(amt.value)
+        if t.kind == "n" and len(t.text) == 4 and t.text.isdigit() and 1900 <= value <= 2100 \
+                and not self._counted_noun_or_key_at(j):
+            return Node(EXCLUDED, i, j)               # a year
+        if j < len(toks) and toks[j].kind == "w" and not self.key_at(j):
+            unit = self._unit_after(j)
+            if unit is not None:
+                return self._counted(i, amt, unit)
             if self.block_at(j):
-                return Node(EXCLUDED, i, j)
-        if amt.words and j == i + 1 and t.f == "nam" and not self._counted_noun_at(j):
-            return None                                # "đầu năm kết nạp": the year, not five
-        if amt.words and not (j < n and self.key_at(j)) and not (
-                len(self.nodes) >= 2 and self.nodes[-2].kind == KEY and self.nodes[-1].kind == WORD
-                and self.is_p(self.nodes[-1].start, ":=") and (j >= n or toks[j].kind != "w")):
-            return None                                # "ba", "năm" alone are ordinary words
+                return Node(EXCLUDED, i, j)           # 9 tháng, 7 tấn, 2 lớp
+        if amt.words and not self._words_count_here(i, t, j):
+            return None                               # "ba", "năm" alone are ordinary words
         if self.is_p(j, "%"):
             return Node(EXCLUDED, i, j + 1)
-        # bare number after a money word: đồng
         if value >= 10_000 and self._money_context(i) or value >= 1000 and self._is_times(i - 1):
-            node = Node(MONEY, i, j)
-            node.value = value
-            self._per_unit(node)
-            return node
+            return self._money_node(i, j, value)      # a bare number after a money word: đồng
         node = Node(COUNT, i, j)
         node.value, node.words = value, amt.words
         node.per_unit = self._count_per_unit(i)
         return node
+
+    def _counted_noun_or_key_at(self, j: int) -> bool:
+        return j < len(self.toks) and bool(self.unit_at(j) or self.key_at(j))
+
+    def _unit_after(self, j: int) -> tuple[str, int] | None:
+        """The counted noun at ``j`` (kind, end), unless it labels the next figure (``hv:5``)."""
+        u = self.unit_at(j)
+        if u is None or self.is_p(u[1], ":=", glued=True):
+            return None
+        kind, end = u
+        if kind == "house" and self.toks[end - 1].f == "nha" and self.key_at(end - 1):
+            end -= 1                                  # "2 căn nhà nhân đạo": the key keeps "nhà"
+        return kind, end
+
+    def _counted(self, i: int, amt: Amount, unit: tuple[str, int]) -> Node:
+        kind, end = unit
+        node = Node(COUNT, i, end)
+        node.value, node.unit, node.words = int(amt.value), kind, amt.words
+        node.unit_f = " ".join(x.f for x in self.toks[amt.end:end])
+        node.per_unit = self._count_per_unit(i)
+        return node
+
+    def _words_count_here(self, i: int, t: Token, j: int) -> bool:
+        """A number in words is a figure before a key (``mười suất quà`` reads the unit first),
+        or after ``key:`` at the end of an item; a lone ``năm`` only before a counted noun."""
+        if j == i + 1 and t.f == "nam" and not self._counted_noun_at(j):
+            return False                              # "đầu năm kết nạp": the year, not five
+        if j < len(self.toks) and self.key_at(j):
+            return True
+        nodes = self.nodes
+        return len(nodes) >= 2 and nodes[-2].kind == KEY and nodes[-1].kind == WORD \
+            and self.is_p(nodes[-1].start, ":=") and (j >= len(self.toks) or self.toks[j].kind != "w")
 
     def _count_over_value(self, i: int) -> Node | None:
         """``qua 40/20tr``: after a key that counts, a count then its value (read next)."""
@@ -495,7 +538,7 @@ class _Reader:
         for node in reversed(self.nodes):
             if node.kind == KEY:
                 ind = self.catalog.get(node.code)
-                return node.end >= j2 - 0 and node.end == j2 and ind is not None and not ind.has_quantity
+                return node.end == j2 and ind is not None and not ind.has_quantity
             if node.kind != WORD or node.start < j2:
                 break
         return False
