@@ -154,6 +154,31 @@ def _plain_digits(tok: Token) -> bool:
     return tok.kind == "n" and tok.text.isdigit()
 
 
+def _literal(text: str) -> int | Fraction | None:
+    """:func:`parse_literal`, memoised per token text."""
+    v = _LITERALS.get(text, _NO)
+    if v is _NO:
+        v = parse_literal(text)
+        if len(_LITERALS) > 50_000:
+            _LITERALS.clear()
+        _LITERALS[text] = v
+    return v
+
+
+def _no_unit_follows(nxt: Token | None, accented: bool) -> bool:
+    """Most figures are digits followed by no number word, unit or currency: say so at once."""
+    return nxt is None or nxt.kind != "w" or (
+        nxt.f not in ("tram", "chuc") and nxt.f not in CURRENCY and not is_money_unit(nxt, accented))
+
+
+def _word_multiplier(folded: list[str]) -> int | None:
+    """The largest of nghìn/triệu/tỷ among number words (``hai triệu rưỡi``), or None."""
+    for mult, names in _MULTIPLIERS:
+        if any(w in names for w in folded):
+            return mult
+    return None
+
+
 def read_amount(tokens: list[Token], i: int, accented: bool,
                 stops_fraction: Callable[[list[Token], int], bool] | None = None) -> Amount | None:
     """Read a number, with its money units, starting at ``tokens[i]``.
@@ -161,95 +186,101 @@ def read_amount(tokens: list[Token], i: int, accented: bool,
     ``stops_fraction(tokens, j)`` says whether the token at ``j`` makes a preceding
     digit a count rather than decimals of a unit (``5tr 3 suất`` vs ``10tr5``).
     """
-    n = len(tokens)
     tok = tokens[i]
-    words = False
     if tok.kind == "n":
-        v = _LITERALS.get(tok.text, _NO)
-        if v is _NO:
-            v = parse_literal(tok.text)
-            if len(_LITERALS) > 50_000:
-                _LITERALS.clear()
-            _LITERALS[tok.text] = v
+        v = _literal(tok.text)
         if v is None:
             return None
         j = i + 1
-        # most figures are digits followed by no number word, unit or currency: say so at once
-        nxt = tokens[j] if j < n else None
-        if nxt is None or nxt.kind != "w" or (
-                nxt.f not in ("tram", "chuc") and nxt.f not in CURRENCY and not is_money_unit(nxt, accented)):
+        nxt = tokens[j] if j < len(tokens) else None
+        if _no_unit_follows(nxt, accented):
             return Amount(v, j, False, False, 1, ())
-        # 5 trăm, 3 chục (digits then a word multiplier below a thousand)
-        if j < n and tokens[j].kind == "w" and tokens[j].f in ("tram", "chuc") and word_ok(tokens[j], accented):
-            v *= 100 if tokens[j].f == "tram" else 10
+        if nxt.f in ("tram", "chuc") and word_ok(nxt, accented):
+            v *= 100 if nxt.f == "tram" else 10       # 5 trăm, 3 chục
             j += 1
+        words, unit, used = False, None, []
     else:
         got = read_words(tokens, i, accented)
         if got is None:
             return None
         v, j = got
-        words = True
-    word_mult = 1
-    if words:
-        fs = [t.f for t in tokens[i:j]]
-        for mult, names in _MULTIPLIERS:
-            if any(w in names for w in fs):
-                word_mult = mult
-                break
-    used: list[str] = [t.f for t in tokens[i:j] if t.f in MONEY_UNITS] if words else []
-    total = 0
-    unit = word_mult if words and word_mult > 1 else None
-    cur = v
-    if unit is not None:
-        total, cur = v, None
-    while True:
-        if cur is not None and j < n and is_money_unit(tokens[j], accented):
-            mult = MONEY_UNITS[unit_fold(tokens[j])]
-            if unit is not None and mult >= unit:
-                break
-            total += cur * mult
-            unit = mult
-            used.append(unit_fold(tokens[j]))
-            cur = None
-            j += 1
-            if j < n and tokens[j].kind == "w" and tokens[j].f == "ruoi" and word_ok(tokens[j], accented):
-                total += Fraction(mult, 2)
-                j += 1
-                break
-        if cur is not None:
-            break
-        # after a unit: a smaller unit group (1 tỷ 200 triệu), plain units before đồng, or decimals (10tr5)
-        if unit is None or j >= n or not _plain_digits(tokens[j]):
-            break
-        nxt = tokens[j + 1] if j + 1 < n else None
-        d = tokens[j].text
-        if nxt is not None and is_money_unit(nxt, accented):
-            if MONEY_UNITS[unit_fold(nxt)] >= unit:
-                break                   # "5tr 5tr": a second amount, not decimals of the first
-            cur = int(d)
-            j += 1
-            continue
-        if nxt is not None and is_currency(nxt) and int(d) < unit:
-            total += int(d)
-            j += 1
-            break   # the currency word is read below
-        if stops_fraction is not None and stops_fraction(tokens, j + 1):
-            break
-        if nxt is not None and nxt.kind == "p" and nxt.text in "%/" and not nxt.gap:
-            break
-        if len(d) > len(str(unit)) - 1:
-            break
-        total += Fraction(int(d) * unit, 10 ** len(d))
-        j += 1
-        break
-    money = unit is not None
-    if cur is not None:
-        total = cur
-    if j < n and is_currency(tokens[j]):
+        folded = [t.f for t in tokens[i:j]]
+        words, unit, used = True, _word_multiplier(folded), [f for f in folded if f in MONEY_UNITS]
+    units = _Units(v, unit, j, used)
+    units.read(tokens, accented, stops_fraction)
+    j, money = units.j, units.unit is not None
+    if j < len(tokens) and is_currency(tokens[j]):
         money = True
         used.append(tokens[j].f)
         j += 1
-    return Amount(total, j, money, words, unit or 1, tuple(used))
+    return Amount(units.total, j, money, words, units.unit or 1, tuple(used))
+
+
+class _Units:
+    """The money units after a number: ``10tr5``, ``1 tỷ 200 triệu``, ``3 triệu 500 nghìn``, ``2 triệu rưỡi``."""
+
+    __slots__ = ("total", "cur", "unit", "j", "used", "done")
+
+    def __init__(self, value, unit: int | None, j: int, used: list[str]):
+        self.unit = unit                 # the last (smallest) unit read, None before the first
+        self.total = value if unit is not None else 0
+        self.cur = None if unit is not None else value   # a figure waiting for its unit
+        self.j = j
+        self.used = used
+        self.done = False                # rưỡi ends an amount
+
+    def read(self, tokens: list[Token], accented: bool, stops_fraction) -> None:
+        while True:
+            if self.cur is not None and not self._take_unit(tokens, accented) or self.done:
+                break
+            if not self._after_unit(tokens, accented, stops_fraction):
+                break
+        if self.cur is not None:
+            self.total = self.cur
+
+    def _take_unit(self, tokens: list[Token], accented: bool) -> bool:
+        """The unit after the waiting figure (``10`` + ``tr``); False if there is none."""
+        j = self.j
+        if j >= len(tokens) or not is_money_unit(tokens[j], accented):
+            return False
+        name = unit_fold(tokens[j])
+        mult = MONEY_UNITS[name]
+        if self.unit is not None and mult >= self.unit:
+            return False
+        self.total += self.cur * mult
+        self.unit, self.cur, self.j = mult, None, j + 1
+        self.used.append(name)
+        nxt = tokens[self.j] if self.j < len(tokens) else None
+        if nxt is not None and nxt.kind == "w" and nxt.f == "ruoi" and word_ok(nxt, accented):
+            self.total += Fraction(mult, 2)      # 2 triệu rưỡi
+            self.j += 1
+            self.done = True
+        return True
+
+    def _after_unit(self, tokens: list[Token], accented: bool, stops_fraction) -> bool:
+        """Digits after a unit: a smaller group (``1 tỷ 200 triệu``), units before đồng
+        (``3 triệu 500 đồng``) or decimals (``10tr5``). True to go on reading units."""
+        j, unit = self.j, self.unit
+        if unit is None or j >= len(tokens) or not _plain_digits(tokens[j]):
+            return False
+        d = tokens[j].text
+        nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+        if nxt is not None and is_money_unit(nxt, accented):
+            if MONEY_UNITS[unit_fold(nxt)] >= unit:
+                return False             # "5tr 5tr": a second amount, not decimals of the first
+            self.cur, self.j = int(d), j + 1
+            return True
+        if nxt is not None and is_currency(nxt) and int(d) < unit:
+            self.total += int(d)
+            self.j = j + 1
+            return False                 # the currency word is read by the caller
+        if stops_fraction is not None and stops_fraction(tokens, j + 1) \
+                or nxt is not None and nxt.kind == "p" and nxt.text in "%/" and not nxt.gap \
+                or len(d) > len(str(unit)) - 1:
+            return False
+        self.total += Fraction(int(d) * unit, 10 ** len(d))
+        self.j = j + 1
+        return False
 
 
 def parse_money(text: str) -> int | None:
