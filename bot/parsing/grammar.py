@@ -32,7 +32,7 @@ from bot.parsing.numbers import (
     read_amount,
 )
 from bot.parsing.result import Item, ParseResult
-from bot.parsing.text import Token, fold, nfc, scan, untelex
+from bot.parsing.text import Token, nfc, scan, untelex
 
 HARD_P = set(";.!?+•|…\u2022\u25cf\u27a2\u2192\u25ba")
 SOFT_P = set(",()[]{}\u201c\u201d\"")
@@ -1172,6 +1172,13 @@ class _Reader:
         k = bisect_left(hard, lo)
         return k < len(hard) and hard[k] < hi
 
+    def says_nothing_done(self) -> bool:
+        """A nil report: ``không có hoạt động``, ``tuần này không có gì``, ``0`` alone (not a question)."""
+        words = [t.f for t in self.toks if t.kind == "w" or t.kind == "n"]
+        if _NIL_WORDS.isdisjoint(words) or "?" in self.text:
+            return False
+        return _NIL_RE.search(" ".join(words)) is not None
+
     def unparsed(self) -> list[str]:
         out = []
         seen = set()
@@ -1186,15 +1193,11 @@ class _Reader:
         return out
 
 
-_NIL_RE = re.compile(
-    r"^\W*(?:0|khong|ko|k)\W*$"
-    r"|\b(?:khong|ko|k|kh|chua)\s+(?:co\s+)?(?:hoat\s+dong|hd|phat\s+sinh)\b"
-    r"|\b(?:khong|ko|k|kh)\s+co\s+gi\b")
-
-
-def says_nothing_done(text: str) -> bool:
-    """A nil report: ``không có hoạt động``, ``tuần này không có gì``, ``0`` alone (not a question)."""
-    return "?" not in text and _NIL_RE.search(fold(text)) is not None
+# a nil report, on the folded words of a message: "không có hoạt động", "tuần này không có gì", "0"
+_NIL_WORDS = frozenset({"khong", "ko", "k", "kh", "chua", "0"})
+_NIL_RE = re.compile(r"^(?:0|khong|ko|k)$"
+                     r"|\b(?:khong|ko|k|kh|chua) (?:co )?(?:hoat dong|hd|phat sinh)\b"
+                     r"|\b(?:khong|ko|k|kh) co gi\b")
 
 
 def parse_report(text: str, sent_at: datetime | None = None, catalog: Catalog | None = None) -> ParseResult:
@@ -1207,9 +1210,9 @@ def parse_report(text: str, sent_at: datetime | None = None, catalog: Catalog | 
     if not r.nkeys and not r.nfigures:
         # chat, not a report ("Ok a, cam on ad nha"): with no key and no count or money
         # the later passes can only find nothing, so skip them
-        return ParseResult((), r.date, (), says_nothing_done(text))
+        return ParseResult((), r.date, (), r.says_nothing_done())
     r.attach_counts()
     r.attach_money()
     items = r.items()
-    nil = not items and says_nothing_done(text)
+    nil = not items and r.says_nothing_done()
     return ParseResult(tuple(items), r.date, tuple(r.unparsed()), nil)
