@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import click
 from flask import Flask, current_app
 
+from bot import clock
 from bot.db import session_scope, upgrade
 
 
@@ -34,7 +35,7 @@ def import_org_command(path: str):
     try:
         spec = load_org_file(path)
         with session_scope(settings.database_url) as session:
-            org = import_org(session, spec, datetime.now(UTC))
+            org = import_org(session, spec, clock.now())
             click.echo(f"Đã nhập {org.name} ({org.code}): {len(org.chapters)} chi hội.")
     except OrgFileError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -42,7 +43,12 @@ def import_org_command(path: str):
 
 @click.command("parse")
 def parse_command():
-    """Read JSON Lines {"text", "sent_at"?} on stdin; write one parse result per line."""
+    """Read JSON Lines {"text", "sent_at"?} on stdin; write one parse result per line.
+
+    Each result is ``{"items": [{"indicator", "quantity", "value_vnd", "sure"}], "date", "nil"}``
+    (``sure`` false: the bot would ask before counting the item; ``nil``: a report of no
+    activity); a line that cannot be read gives ``{"error": "..."}`` and the next one goes on.
+    """
     from bot.parsing import parse_report
 
     out = sys.stdout

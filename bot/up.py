@@ -12,12 +12,12 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
 from sqlalchemy import func, select
 
+from bot import clock
 from bot.config import ROOT, Settings
 from bot.db import session_scope, upgrade
 from bot.logs import setup_logging
@@ -54,7 +54,7 @@ def _seed_demo(settings: Settings) -> None:
     with session_scope(settings.database_url) as session:
         if session.scalar(select(func.count()).select_from(Organization)):
             return
-        org = import_org(session, load_org_file(str(DEMO_ORG)), datetime.now(UTC))
+        org = import_org(session, load_org_file(str(DEMO_ORG)), clock.now())
         log.info("demo organization imported: %s", org.name)
 
 
