@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The multi-host test (network namespaces, root) runs in its own CI lane: `-m netns`.
 PYTEST_ARGS ?= -m "not netns"
 
-.PHONY: run test lint bench deps deps-test clean
+.PHONY: run test test-at lint bench deps deps-test clean
 
 $(VENV)/.deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ run: deps
 
 test: deps-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The same suite on another day, every process on one shifted clock (scripts/at.py):
+#   make test-at AT=2028-02-29T09:00+07:00     or     make test-at AT=+365d
+test-at: deps-test
+	@test -n "$(AT)" || { echo 'make test-at AT=<ISO instant with offset, or +365d>'; exit 2; }
+	$(PY) scripts/at.py "$(AT)" -- $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: deps-test
 	$(PY) -m ruff check .
