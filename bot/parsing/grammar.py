@@ -1010,8 +1010,9 @@ class _Reader:
                     self._release(nd)
                 else:
                     keys.append(nd)
-        leftover = self._leftover_clauses()
-        out = [it for key in self._merge_repeats(keys) if (it := self._item(key, leftover)) is not None]
+        merged = self._merge_repeats(keys)
+        unsure = self._unsure_by_leftovers(merged)
+        out = [it for key in merged if (it := self._item(key, id(key) not in unsure)) is not None]
         if len(out) > 1:
             out.sort(key=lambda it: it.span[0])
         return out
@@ -1064,7 +1065,7 @@ class _Reader:
         for p in key.parts:
             p.taken = False
 
-    def _item(self, key: Node, leftover: dict[int, int]) -> Item | None:
+    def _item(self, key: Node, no_leftover: bool) -> Item | None:
         ind = self._ind(key.code)
         qty = key.qty if key.qty is not None else key.recip
         value = key.total
@@ -1078,7 +1079,7 @@ class _Reader:
         lo = min([key.start] + [p.start for p in key.parts])
         hi = max([key.end] + [p.end for p in key.parts])
         s, e = self.toks[lo].start, self.toks[hi - 1].end
-        sure = not key.doubtful and leftover.get(id(key)) != -1
+        sure = no_leftover and not key.doubtful
         return Item(key.code, qty, value, (s, e), self.text[s:e], sure)
 
     def _mark_plans_and_questions(self) -> None:
@@ -1132,23 +1133,27 @@ class _Reader:
                 return True
         return False
 
-    def _leftover_clauses(self) -> dict[int, int]:
-        """For each key node (by id): its clause number, -1 when a figure it could take is left over."""
-        out: dict[int, int] = {}
-        clause, keys, left = 0, [], []
-        for nd in self.nodes + [Node(HARD, 0, 0)]:
-            kind = nd.kind
-            if kind == KEY:
-                keys.append(nd)
-            elif kind in FIGURES and not nd.taken:
-                left.append(nd)
-            elif kind == HARD:
-                for key in keys:
-                    fits = any(self._could_take(key, f) for f in left)
-                    out[id(key)] = -1 if fits else clause
-                clause += 1
-                keys, left = [], []
-        return out
+    def _unsure_by_leftovers(self, keys: list[Node]) -> set[int]:
+        """The keys (by id) of a sentence where a figure they could have taken is left over."""
+        left = [nd for nd in self.nodes if nd.kind in FIGURES and not nd.taken]
+        if not left:
+            return set()
+        clause_of = self._clause_of
+        by_clause: dict[int, list[Node]] = {}
+        for f in left:
+            by_clause.setdefault(clause_of(f), []).append(f)
+        return {id(key) for key in keys
+                if any(self._could_take(key, f) for f in by_clause.get(clause_of(key), ()))}
+
+    def _clause_of(self, node: Node) -> int:
+        """How many hard separators come before ``node``."""
+        return bisect_left(self._hard_positions(), node.start)
+
+    def _hard_positions(self) -> list[int]:
+        hard = self._hard_starts
+        if hard is None:
+            hard = self._hard_starts = [nd.start for nd in self.nodes if nd.kind == HARD]   # sorted
+        return hard
 
     def _could_take(self, key: Node, figure: Node) -> bool:
         """Could ``key`` have taken this figure nobody took (which makes its reading doubtful)?"""
@@ -1166,9 +1171,7 @@ class _Reader:
 
     def _hard_between(self, a: Node, b: Node) -> bool:
         lo, hi = min(a.end, b.end), max(a.start, b.start)
-        hard = self._hard_starts
-        if hard is None:
-            hard = self._hard_starts = [nd.start for nd in self.nodes if nd.kind == HARD]   # sorted
+        hard = self._hard_positions()
         k = bisect_left(hard, lo)
         return k < len(hard) and hard[k] < hi
 
