@@ -54,7 +54,7 @@ def _telex_in(f: str, table) -> bool:
 
 # What pass 1 may do with a folded word, computed once per word and lexicon: most words
 # of a message are none of these and become a plain WORD node after one dict lookup.
-_F_DATE, _F_ALIAS, _F_ALIAS_TELEX, _F_STARTER = 1, 2, 4, 8
+_F_DATE, _F_ALIAS, _F_ALIAS_TELEX, _F_STARTER, _F_PLAN = 1, 2, 4, 8, 16
 
 
 def _word_flags(lex: Lexicon, f: str) -> int:
@@ -62,7 +62,8 @@ def _word_flags(lex: Lexicon, f: str) -> int:
     got = memo.get(f)
     if got is None:
         got = ((_F_DATE if f in _DATE_STARTS else 0) | (_F_ALIAS if f in lex.aliases else 0)
-               | (_F_ALIAS_TELEX if _telex_in(f, lex.aliases) else 0) | (_F_STARTER if f in _STARTERS else 0))
+               | (_F_ALIAS_TELEX if _telex_in(f, lex.aliases) else 0) | (_F_STARTER if f in _STARTERS else 0)
+               | (_F_PLAN if f in lex.plan.index or lex.plan._telex_start(f) else 0))
         if len(memo) > 50_000:
             memo.clear()
         memo[f] = got
@@ -152,6 +153,7 @@ class _Reader:
         self._unit_memo: dict = {}
         self._block_memo: dict = {}
         self._hard_starts: list[int] | None = None
+        self._plan_starts: list[int] = []   # plain words that may start a plan phrase
 
     # ------------------------------------------------------------------ helpers
     # Memos use ``get`` with a sentinel: most positions are asked once, and a raised
@@ -244,7 +246,11 @@ class _Reader:
                 self.nkeys += 1
                 return node
         if fl & _F_STARTER and _is_starter(t, self.accented):
-            return self._number_at(i)
+            node = self._number_at(i)
+            if node.kind != WORD:
+                return node
+        if fl & _F_PLAN:
+            self._plan_starts.append(i)     # may start a plan phrase (see ``_mark_plans_and_questions``)
         return Node(WORD, i, i + 1)
 
     def _read_digits(self, i: int, t: Token) -> Node:
@@ -723,9 +729,11 @@ class _Reader:
 
     def attach_counts(self) -> None:
         """Give each count to a key: the one next to it, else the nearest in its sentence."""
-        for idx, c in enumerate(self.nodes):        # ``_implicit`` inserts keys after ``idx``
-            if c.kind == COUNT:
-                self._attach_count(idx, c)
+        counts = [idx for idx, nd in enumerate(self.nodes) if nd.kind is COUNT]
+        before = self.nkeys
+        for idx in counts:
+            idx += self.nkeys - before         # ``_implicit`` inserts a key after a count
+            self._attach_count(idx, self.nodes[idx])
 
     def _attach_count(self, idx: int, c: Node) -> None:
         choice, guessed = self._choose_key(idx, c)
@@ -841,8 +849,9 @@ class _Reader:
 
     def attach_money(self) -> None:
         """Give each amount to a key: in its chunk (before, then after it), else earlier in its sentence."""
-        for idx, m in enumerate(self.nodes):
-            if m.kind != MONEY or not m.per_unit and self._inside_each_clause(idx):
+        for idx in [idx for idx, nd in enumerate(self.nodes) if nd.kind is MONEY]:
+            m = self.nodes[idx]
+            if not m.per_unit and self._inside_each_clause(idx):
                 continue          # "mỗi suất gồm 10kg gạo và 100.000 đồng": part of each, not a total
             key, far = self._money_key(idx, m)
             if key is None or self._is_balance(key, m):
@@ -1004,12 +1013,11 @@ class _Reader:
         """One item per key that got a figure, repeats in a sentence merged, in text order."""
         self._mark_plans_and_questions()
         keys = []
-        for nd in self.nodes:
-            if nd.kind == KEY and nd.parts:
-                if nd.poisoned:
-                    self._release(nd)
-                else:
-                    keys.append(nd)
+        for nd in [nd for nd in self.nodes if nd.kind is KEY and nd.parts]:
+            if nd.poisoned:
+                self._release(nd)
+            else:
+                keys.append(nd)
         merged = self._merge_repeats(keys)
         unsure = self._unsure_by_leftovers(merged)
         out = [it for key in merged if (it := self._item(key, id(key) not in unsure)) is not None]
@@ -1089,16 +1097,7 @@ class _Reader:
             return
         toks = self.toks
         plan, done = self.lex.plan, self.lex.done
-        hits = {}
-        plan_index, plan_telex = plan.index, plan._telex_start
-        for nd in nodes:
-            if nd.kind == WORD:
-                t = toks[nd.start]
-                # ``plan.may_start(t)``, inline: this runs for every plain word
-                if t.kind == "w" and (t.f in plan_index or not t.sig and plan_telex(t.f)):
-                    pm = plan.match(toks, nd.start)
-                    if pm is not None:
-                        hits[nd.start] = pm
+        hits = {i: pm for i in self._plan_starts if (pm := plan.match(toks, i)) is not None}
         if not hits and "?" not in self.text:       # every "?" is a token of its own
             return                      # no question, no plan word: nothing to mark
         clause: list[Node] = []
@@ -1186,8 +1185,8 @@ class _Reader:
         out = []
         seen = set()
         has_key = self.nkeys > 0
-        for nd in self.nodes:
-            if nd.kind == MONEY and not nd.taken or nd.kind == COUNT and not nd.taken and (has_key or nd.unit):
+        for nd in [nd for nd in self.nodes if nd.kind in FIGURES and not nd.taken]:
+            if nd.kind is MONEY or has_key or nd.unit:
                 s, e = self.toks[nd.start].start, self.toks[nd.end - 1].end
                 frag = self.text[s:e].strip()
                 if frag and frag not in seen:
