@@ -146,7 +146,8 @@ class _Reader:
         self.nfigures = 0                 # COUNT and MONEY nodes made by ``read``
         self.accented = marked >= 2 and marked * 10 >= 3 * nwords
         self.caps = nletters > 0 and ncaps * 2 > nletters
-        self.today = local_today(sent_at)
+        self._sent_at = sent_at
+        self._today: date | None = None      # the day it was sent, in Việt Nam (asked for by dates)
         self.date: date | None = None
         self.nodes: list[Node] = []
         self._key_memo: dict = {}
@@ -154,6 +155,12 @@ class _Reader:
         self._block_memo: dict = {}
         self._hard_starts: list[int] | None = None
         self._plan_starts: list[int] = []   # plain words that may start a plan phrase
+
+    @property
+    def today(self) -> date:
+        if self._today is None:
+            self._today = local_today(self._sent_at)
+        return self._today
 
     # ------------------------------------------------------------------ helpers
     # Memos use ``get`` with a sentinel: most positions are asked once, and a raised
