@@ -9,6 +9,13 @@
    money goes to the key before it in its comma-chunk, else after it, else to the nearest
    key earlier in the sentence. ``mỗi suất 300k`` and ``1tr/suất`` are per-unit values.
 4. Every key that got a figure is an item; figures nobody took are ``unparsed``.
+   An item is ``sure`` unless its reading rests on something fragile: a count two
+   different keys could take (decided by a guess), ``năm`` next to or inside the number,
+   money with no key of its own in its chunk (or from the sentence before), or a figure
+   left over in its sentence that its key could have taken.
+5. A message with no item that says so (``không có hoạt động``, ``0``) is ``nil``.
+
+Number words are :mod:`bot.parsing.numwords`; amounts of money :mod:`bot.parsing.numbers`.
 """
 
 from __future__ import annotations
