@@ -20,7 +20,7 @@ deps: $(VENV)/.deps
 deps-test: $(VENV)/.deps-test
 
 run: deps
-	$(PY) -m bot.up
+	$(PY) -m bot.devtools.up
 
 test: deps-test
 	$(PY) -m pytest $(PYTEST_ARGS)

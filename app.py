@@ -18,12 +18,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["SECRET_KEY"] = settings.secret_key
 
-    from bot import cli, exports, health, pages, webhook
+    from bot.devtools import cli
+    from bot.web import downloads, health, pages, webhook
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(exports.bp)
+    app.register_blueprint(downloads.bp)
     cli.register(app)
     return app
 

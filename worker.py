@@ -14,8 +14,8 @@ from rq import Queue, SimpleWorker, Worker
 
 from bot.config import Settings
 from bot.logs import setup_logging
-from bot.queue import QUEUES
-from bot.redis_server import connect, resolve_redis_url
+from bot.storage.redis_server import connect, resolve_redis_url
+from bot.web.queue import QUEUES
 
 # A worker that dies mid-job (SIGKILL, OOM, host loss) leaves the job in StartedJobRegistry until
 # its heartbeat lapses (the job monitoring interval + 60 s; our SimpleWorker does not beat during
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.burst:
         worker.work(burst=True, with_scheduler=True, logging_level=settings.log_level)
         return
-    from bot.schedule import start_cron
+    from bot.digest.schedule import start_cron
 
     cron = start_cron(settings)
     try:

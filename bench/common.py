@@ -110,7 +110,7 @@ def _die_with_parent() -> None:
 
 def start_redis(procs: Procs, directory: Path) -> str:
     """A redis-server of our own on a unix socket, configured as in production (AOF, noeviction)."""
-    from bot.redis_server import redis_binary
+    from bot.storage.redis_server import redis_binary
 
     directory.mkdir(parents=True, exist_ok=True)
     sock = directory / "redis.sock"

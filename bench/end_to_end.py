@@ -35,7 +35,7 @@ from bench.common import (
     tempdir,
     vm_hwm_kib,
 )
-from bot.up import wait_http
+from bot.devtools.up import wait_http
 from bot.zalo.sim import SimulatorConfig
 
 CHAPTERS = 500
@@ -125,7 +125,7 @@ def noop_rate(conn, n: int) -> float:
     from rq import Queue
     from rq.registry import FinishedJobRegistry
 
-    from bot.queue import EVENT_RETRY, EVENTS_QUEUE
+    from bot.web.queue import EVENT_RETRY, EVENTS_QUEUE
 
     q = Queue(EVENTS_QUEUE, connection=conn)
     reg = FinishedJobRegistry(EVENTS_QUEUE, connection=conn)
@@ -177,8 +177,8 @@ def run() -> tuple[list[dict], dict]:
                        WORKER_CLASS=worker_class,
                        # a head sends 20 reports in a minute or two here, never in real life
                        REPLY_LIMIT_PER_MINUTE="100000")
-            from bot.db import session_scope, upgrade
-            from bot.orgs import import_org, load_org_file
+            from bot.devtools.orgs import import_org, load_org_file
+            from bot.storage.db import session_scope, upgrade
 
             upgrade(db_url)
             org_yaml(work / "org.yaml")
@@ -249,7 +249,7 @@ def run() -> tuple[list[dict], dict]:
             total += n_other
             for w in other + [web, sim_proc]:
                 procs.stop(w)
-            from bot.db import get_engine
+            from bot.storage.db import get_engine
 
             with get_engine(db_url).connect() as c:
                 stored = c.execute(text("SELECT count(*), count(DISTINCT event_id) FROM reports")).one()
@@ -257,7 +257,7 @@ def run() -> tuple[list[dict], dict]:
                 sent_n = c.execute(text("SELECT count(*) FROM outbound_messages WHERE status='sent'")).scalar()
             log(f"e2e: stored {stored[0]} reports ({stored[1]} events) of {total}; {events_n} events; {sent_n} sent")
     finally:
-        from bot.db import dispose_all
+        from bot.storage.db import dispose_all
 
         dispose_all()
         drop_database("bench_e2e")

@@ -4,7 +4,7 @@
 Each figure goes through the code the bot runs, against the plain SQL aggregate over the same rows:
 - query_commune: a commune's ``tổng tháng này`` — what handlers/totals.py calls (stats.totals,
   stats.reporting_chapter_ids, stats.chapters) vs one SQL SUM … GROUP BY indicator;
-- query_org_digest: bot.digest_facts.gather_facts for one commune vs the plain year aggregate;
+- query_org_digest: bot.digest.facts.gather_facts for one commune vs the plain year aggregate;
 - query_national: the month's totals over every organization (the same SQLAlchemy select as
   stats, without the organization filter) vs the plain SQL.
 The database ``bench_q`` is dropped and created by the bench, and dropped at the end.
@@ -85,7 +85,7 @@ def run() -> list[dict]:
     month_start = today.replace(day=1)
     url = recreate_database(DB)
     try:
-        from bot.db import dispose_all, sessionmaker_for, upgrade
+        from bot.storage.db import dispose_all, sessionmaker_for, upgrade
 
         upgrade(url)  # the schema and indexes as migrations make them (head)
         t0 = time.perf_counter()
@@ -96,9 +96,9 @@ def run() -> list[dict]:
             n_reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
         log(f"queries: loaded {n_reports} reports, {n_items} items in {time.perf_counter() - t0:.0f}s")
 
-        from bot import stats
-        from bot.digest_facts import gather_facts
-        from bot.models import Organization, Report, ReportItem
+        from bot.digest.facts import gather_facts
+        from bot.reporting import stats
+        from bot.storage.models import Organization, Report, ReportItem
 
         Session = sessionmaker_for(url)
         rng = random.Random(7)

@@ -32,7 +32,7 @@ from bench.common import (
     tempdir,
     vm_hwm_kib,
 )
-from bot.up import wait_http
+from bot.devtools.up import wait_http
 from bot.zalo.sim import SimulatorConfig, WebhookDriver
 
 WRK_LUA = r"""
@@ -181,7 +181,7 @@ def run() -> list[dict]:
                "ZALO_APP_ID": cfg.app_id, "ZALO_APP_SECRET": cfg.app_secret,
                "ZALO_OA_SECRET_KEY": cfg.oa_secret_key, "LOG_LEVEL": "WARNING", "VAR_DIR": str(work / "var")}
         env = {k: v for k, v in env.items() if not k.startswith("TEST_")}
-        from bot.db import upgrade
+        from bot.storage.db import upgrade
 
         upgrade(env["DATABASE_URL"])
         results = {"app": [], "bare": []}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import difflib
 
-from bot import stats
-from bot.context import Ctx
-from bot.events import Message
+from bot.conversation.context import Ctx
 from bot.parsing.text import fold
+from bot.reporting import stats
+from bot.web.events import Message
 from handlers import MEMBER, Reply, command
 from handlers.mine import chapter_view
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.context import Ctx
-from bot.models import Organization
+from bot.conversation.context import Ctx
 from bot.periods import Period, parse_period
+from bot.storage.models import Organization
 from handlers import Reply
 
 

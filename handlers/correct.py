@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from bot.context import Ctx
-from bot.events import Message
+from bot.conversation import pending
+from bot.conversation.context import Ctx
 from bot.parsing import parse_report
 from bot.parsing.text import fold
-from bot.reports import item_views, store_report
-from bot.stats import catalog_for_org
-from handlers import HEAD, Reply, command, conversation
+from bot.reporting.stats import catalog_for_org
+from bot.storage.reports import item_views, store_report
+from bot.web.events import Message
+from handlers import HEAD, Reply, command
 from handlers.undo import UNDO_WINDOW, last_report, log_change, snapshot
 
 # "sửa nhà …" / "sửa 2 căn nhà" reports repaired houses; it is not a correction.
@@ -46,7 +47,7 @@ def handle(message: Message, ctx: Ctx, args: str):
         replaces_id=old.id,
     )
     log_change(ctx, old, "correct", before, snapshot(new), new_report_id=new.id)
-    conversation.clear(ctx, message.sender_id)  # a pending question about the old report is answered
+    pending.clear(ctx, message.sender_id)  # a pending question about the old report is answered
     return Reply(
         "correct",
         {

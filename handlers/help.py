@@ -1,7 +1,7 @@
 """``giúp``: how to report, with examples, and the commands this person may use."""
 
-from bot.context import Ctx
-from bot.events import Message
+from bot.conversation.context import Ctx
+from bot.web.events import Message
 from handlers import Reply, command
 
 

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import stats
-from bot.context import Ctx
-from bot.events import Message
-from bot.models import Chapter, Identity, Invite, Membership, Person
-from bot.store import insert_ignore
+from bot.conversation.context import Ctx
+from bot.reporting import stats
+from bot.storage.models import Chapter, Identity, Invite, Membership, Person
+from bot.storage.store import insert_ignore
+from bot.web.events import Message
 from handlers import ADMIN, ANYONE, Reply, command
 from handlers.chapter import find_chapters
 

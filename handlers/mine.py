@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import stats
-from bot.context import Ctx
-from bot.events import Message
+from bot.conversation.context import Ctx
 from bot.periods import this_month, year_share
+from bot.reporting import stats
+from bot.web.events import Message
 from handlers import ANYONE, Reply, command
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import handlers
-from bot import stats
-from bot.context import Ctx
-from bot.events import Message
+from bot.conversation.context import Ctx
 from bot.parsing.text import fold
 from bot.periods import last_days
+from bot.reporting import stats
+from bot.web.events import Message
 from handlers import MEMBER, Reply, command
 from handlers.committee import period_or_reply
 

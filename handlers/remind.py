@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.context import Ctx
-from bot.events import Message
+from bot.conversation.context import Ctx
+from bot.web.events import Message
 from handlers import ADMIN, Reply, command
 
 
 @command("nhắc", "nhac", "nhắc nhở", "nhac nho", roles=(ADMIN,))
 def handle(message: Message, ctx: Ctx, args: str):
-    from bot.digest_jobs import plan_reminders
+    from bot.digest.reminders import plan_reminders
 
     replies = []
     for org in ctx.admin_orgs:

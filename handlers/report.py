@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.context import Ctx
-from bot.events import Message
-from bot.models import Report, ReportItem
+from bot.conversation import pending
+from bot.conversation.context import Ctx
 from bot.parsing import parse_report
 from bot.parsing.text import fold
-from bot.reports import item_views, store_report
-from handlers import Reply, conversation
+from bot.storage.models import Report, ReportItem
+from bot.storage.reports import item_views, store_report
+from bot.web.events import Message
+from handlers import Reply
 
 
 def split_chapter_prefix(text: str, chapters) -> tuple[object | None, str]:
@@ -36,7 +37,7 @@ def handle(message: Message, ctx: Ctx):
         result = parse_report(message.text, message.sent_at, ctx.catalog_for(org))
         if not result.items:
             return Reply("report_nothing", {"text": message.text})
-        conversation.ask(
+        pending.ask(
             ctx,
             message.sender_id,
             "which_chapter",
@@ -68,10 +69,10 @@ def record(message: Message, ctx: Ctx, chapter, text: str):
         "unparsed": list(result.unparsed),
     }
     if duplicate is not None:
-        conversation.ask(ctx, message.sender_id, "duplicate", {"report_id": report.id})
+        pending.ask(ctx, message.sender_id, "duplicate", {"report_id": report.id})
         return Reply("report_duplicate", {**shown, "minutes": max(1, int((ctx.now - duplicate.created_at).total_seconds() // 60))})
     if odd:
-        conversation.ask(ctx, message.sender_id, "outlier", {"report_id": report.id})
+        pending.ask(ctx, message.sender_id, "outlier", {"report_id": report.id})
         return Reply("report_outlier", {**shown, "reasons": odd})
     return Reply("report_saved", shown)
 
@@ -152,7 +153,7 @@ def _settle(message: Message, ctx: Ctx, report: Report, status: str, action: str
     before = snapshot(report)
     report.status = status
     log_change(ctx, report, action, before, snapshot(report))
-    conversation.clear(ctx, message.sender_id)
+    pending.clear(ctx, message.sender_id)
     chapter = next(c for c in ctx.head_chapters if c.id == report.chapter_id)
     shown = {"chapter": chapter, "date": report.report_date, "items": item_views(report.items, ctx.catalog_for(chapter.org))}
     return Reply("report_confirmed" if status == "active" else "report_dismissed", shown)
@@ -167,11 +168,11 @@ def _answer(message: Message) -> str:
     return " ".join(fold(message.text).strip(" .!").split())
 
 
-@conversation.resumer("duplicate")
+@pending.resumer("duplicate")
 def duplicate_answer(message: Message, ctx: Ctx, state: dict):
     report = _pending(ctx, state)
     if report is None:
-        conversation.clear(ctx, message.sender_id)
+        pending.clear(ctx, message.sender_id)
         return None
     answer = _answer(message)
     if answer in _YES_AGAIN:
@@ -181,24 +182,24 @@ def duplicate_answer(message: Message, ctx: Ctx, state: dict):
     return None  # not an answer: route the message as usual
 
 
-@conversation.resumer("outlier")
+@pending.resumer("outlier")
 def outlier_answer(message: Message, ctx: Ctx, state: dict):
     report = _pending(ctx, state)
     if report is None:
-        conversation.clear(ctx, message.sender_id)
+        pending.clear(ctx, message.sender_id)
         return None
     if _answer(message) in _CORRECT:
         return _settle(message, ctx, report, "active", "confirm")
     return None  # "sửa …", "huỷ" or a new report route as usual
 
 
-@conversation.resumer("which_chapter")
+@pending.resumer("which_chapter")
 def which_chapter(message: Message, ctx: Ctx, state: dict):
     chapters = ctx.head_chapters
     answer = fold(message.text.strip()).replace(" ", "")
     for chapter in chapters:
         if answer in (fold(chapter.code).replace(" ", ""), fold(chapter.name).replace(" ", "")):
-            conversation.clear(ctx, message.sender_id)
+            pending.clear(ctx, message.sender_id)
             original = Message(
                 message.channel, message.event_name, state["msg_id"], message.sender_id, state["msg_id"],
                 state["text"], datetime.fromisoformat(state["sent_at"]),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from bot import stats
-from bot.context import Ctx
-from bot.events import Message
+from bot.conversation.context import Ctx
 from bot.parsing.text import fold
 from bot.periods import year_share
+from bot.reporting import stats
+from bot.web.events import Message
 from handlers import MEMBER, Reply, command
 
 _YEAR = re.compile(r"^(?:nam\s*)?(\d{4})$")

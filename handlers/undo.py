@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.context import Ctx
-from bot.events import Message
-from bot.models import Report, ReportChange
-from bot.reports import item_views
-from bot.stats import catalog_for_org
-from handlers import HEAD, Reply, command, conversation
+from bot.conversation import pending
+from bot.conversation.context import Ctx
+from bot.reporting.stats import catalog_for_org
+from bot.storage.models import Report, ReportChange
+from bot.storage.reports import item_views
+from bot.web.events import Message
+from handlers import HEAD, Reply, command
 
 UNDO_WINDOW = timedelta(days=7)
 OPEN = ("active", "pending")  # a pending report (awaiting confirmation) may be cancelled or corrected too
@@ -81,7 +82,7 @@ def handle(message: Message, ctx: Ctx, args: str):
     was_pending = report.status == "pending"
     views = item_views(report.items, catalog_for_org(chapter.org))
     cancel(ctx, report)
-    conversation.clear(ctx, message.sender_id)  # a question about this report is moot now
+    pending.clear(ctx, message.sender_id)  # a question about this report is moot now
     return Reply(
         "undo",
         {"chapter": chapter, "date": report.report_date, "items": views, "was_pending": was_pending},

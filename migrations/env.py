@@ -1,10 +1,10 @@
-"""Alembic environment: the URL comes from the caller (bot.db.upgrade) or DATABASE_URL."""
+"""Alembic environment: the URL comes from the caller (bot.storage.db.upgrade) or DATABASE_URL."""
 
 from alembic import context
 
 from bot.config import Settings
-from bot.db import _normalise_url, get_engine
-from bot.models import Base
+from bot.storage.db import _normalise_url, get_engine
+from bot.storage.models import Base
 
 config = context.config
 url = config.attributes.get("url") or _normalise_url(Settings.from_env().database_url)

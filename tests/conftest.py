@@ -17,10 +17,10 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from bot.config import Settings
-from bot.db import dispose_all, get_engine, session_scope, upgrade
-from bot.models import Base
-from bot.queue import QUEUES
-from bot.redis_server import EmbeddedRedis, connect
+from bot.storage.db import dispose_all, get_engine, session_scope, upgrade
+from bot.storage.models import Base
+from bot.storage.redis_server import EmbeddedRedis, connect
+from bot.web.queue import QUEUES
 from bot.zalo.sim import SimulatorConfig, SimulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +144,7 @@ def live_app(app, zalo):
 @pytest.fixture
 def org(settings):
     """The example organization (12 chapters, a committee, targets), imported."""
-    from bot.orgs import import_org, load_org_file
+    from bot.devtools.orgs import import_org, load_org_file
 
     with session_scope(settings.database_url) as session:
         import_org(session, load_org_file(str(EXAMPLE_ORG)), datetime.now(UTC))

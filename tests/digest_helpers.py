@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import requests
 from sqlalchemy import select, text
 
-from bot.db import session_scope
-from bot.models import (
+from bot.storage.db import session_scope
+from bot.storage.models import (
     Chapter,
     Identity,
     Membership,
@@ -92,7 +92,7 @@ def add_change(session, report: Report, action: str, at: datetime) -> None:
 
 def sql_sums(db_url: str, code: str, first: date, last: date) -> dict[str, tuple]:
     """Independent ``SELECT SUM`` per indicator over active reports dated first..last."""
-    from bot.db import get_engine
+    from bot.storage.db import get_engine
 
     with get_engine(db_url).connect() as conn:
         rows = conn.execute(text(

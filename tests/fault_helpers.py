@@ -15,11 +15,11 @@ import requests
 from rq import Queue
 from sqlalchemy import func, select
 
-from bot.db import session_scope
-from bot.models import InboundEvent, OutboundMessage, Report
-from bot.queue import QUEUES
-from bot.redis_server import connect
-from bot.signature import compute_signature
+from bot.storage.db import session_scope
+from bot.storage.models import InboundEvent, OutboundMessage, Report
+from bot.storage.redis_server import connect
+from bot.web.queue import QUEUES
+from bot.web.signature import compute_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 # Heads of one chapter each in the example org (…004 heads two and is asked which).

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import Report
+from bot.storage.db import session_scope
+from bot.storage.models import Report
 
 ADMIN = "7001000000000000001"
 MEMBER = "7001000000000000003"

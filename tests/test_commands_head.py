@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from bot.db import session_scope
-from bot.models import Report, ReportChange
+from bot.storage.db import session_scope
+from bot.storage.models import Report, ReportChange
 
 HEAD = "7002000000000000001"  # NHIDINH1
 HEAD2 = "7002000000000000002"  # NHIDINH2

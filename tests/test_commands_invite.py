@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import Chapter, Identity, Invite, Membership
+from bot.storage.db import session_scope
+from bot.storage.models import Chapter, Identity, Invite, Membership
 
 ADMIN = "7001000000000000001"
 ADMIN2 = "7001000000000000002"

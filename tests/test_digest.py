@@ -10,12 +10,12 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from bot.db import get_engine, session_scope
-from bot.digest import build_digest, pace, render_digest, short_name, year_share
-from bot.digest_facts import Facts, Figure, OrgInfo, gather_facts, local_bounds
-from bot.digest_jobs import compose
-from bot.models import Organization
+from bot.digest.build import build_digest, pace, render_digest, short_name, year_share
+from bot.digest.facts import Facts, Figure, OrgInfo, gather_facts, local_bounds
+from bot.digest.jobs import compose
 from bot.render import number, vnd
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import Organization
 from bot.zalo.split import split_message
 from tests.digest_helpers import add_change, add_report, local, org_and_chapters, seed_month, sql_sums
 
@@ -137,7 +137,7 @@ figures = st.dictionaries(
 @hsettings(max_examples=60, deadline=None)
 @given(today=figures, month=figures, n=st.integers(0, 60), names=st.text(min_size=1, max_size=40))
 def test_any_digest_renders_and_splits_within_zalo_limits(today, month, n, names):
-    from bot.digest_facts import Change, ChapterFigures
+    from bot.digest.facts import Change, ChapterFigures
 
     facts = Facts(day=DAY, chapters_total=n, reported_today=min(n, 3), today=today, month=month, year=month,
                   today_by_chapter=[ChapterFigures(i, f"C{i}", f"Chi hội thôn {names} {i}", today) for i in range(n)],
@@ -174,7 +174,7 @@ def test_flask_digest_command_prints_and_sends_once(app, settings, org, zalo):
 
 
 def test_chart_is_a_small_png(settings, org):
-    from bot.chart import chart_png
+    from bot.digest.chart import chart_png
 
     seed_month(settings.database_url, org, 2026, 11)
     facts, _ = _facts(settings.database_url, org)

@@ -12,9 +12,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from bot.db import session_scope
-from bot.exports import SALT, columns, make_token
 from bot.parsing import default_catalog
+from bot.reporting.xlsx import SALT, columns, make_token
+from bot.storage.db import session_scope
 
 ADMIN = "7001000000000000001"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -26,9 +26,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from bot.db import dispose_all, session_scope, upgrade
-from bot.queue import EVENTS_QUEUE, job_id_for
-from bot.redis_server import EmbeddedRedis, connect
+from bot.storage.db import dispose_all, session_scope, upgrade
+from bot.storage.redis_server import EmbeddedRedis, connect
+from bot.web.queue import EVENTS_QUEUE, job_id_for
 from tests.conftest import EXAMPLE_ORG, drain
 from tests.fault_helpers import HEADS, Workers, replies_by_quote, sent, stored, wait_until
 
@@ -147,7 +147,7 @@ def own_db(settings, monkeypatch):
 
 def test_database_outage_jobs_are_retried_nothing_lost(own_db, zalo, redis_url, tmp_path):
     from app import create_app
-    from bot.orgs import import_org, load_org_file
+    from bot.devtools.orgs import import_org, load_org_file
 
     settings = own_db
     with session_scope(settings.database_url) as s:

@@ -13,10 +13,10 @@ import requests
 from rq import Queue, SimpleWorker
 from sqlalchemy import update
 
-from bot.db import session_scope
-from bot.models import ZaloToken
-from bot.queue import QUEUES, SCHEDULED_QUEUE
-from bot.redis_server import connect
+from bot.storage.db import session_scope
+from bot.storage.models import ZaloToken
+from bot.storage.redis_server import connect
+from bot.web.queue import QUEUES, SCHEDULED_QUEUE
 from tests.digest_helpers import COMMITTEE, add_report, local, org_and_chapters, set_inbound, sim_users
 from tests.fault_helpers import (
     HEADS,
@@ -110,7 +110,7 @@ def test_digest_goes_out_once_after_zalo_5xx(settings, org, zalo, rconn, redis_u
     def digests():
         return [m for m in sent(zalo) if (m.get("text") or "").startswith("📋")]
 
-    from bot.models import DigestLog
+    from bot.storage.models import DigestLog
 
     def done():
         with session_scope(settings.database_url) as s:
@@ -192,7 +192,7 @@ def test_rejected_refresh_token_alerts_and_stops_sends_cleanly(settings, org, ch
 
 
 def _org_id(settings, code):
-    from bot.models import Organization
+    from bot.storage.models import Organization
 
     with session_scope(settings.database_url) as s:
         return s.query(Organization).filter_by(code=code).one().id
@@ -200,8 +200,8 @@ def _org_id(settings, code):
 
 def _enqueue_digest(settings, conn, code, day):
     """As the schedule's tick does it: with the digest job's Retry policy."""
-    from bot.digest_jobs import DIGEST, enqueue_send
-    from bot.models import Organization
+    from bot.digest.jobs import DIGEST, enqueue_send
+    from bot.storage.models import Organization
 
     with session_scope(settings.database_url) as s:
         assert enqueue_send(conn, DIGEST, s.query(Organization).filter_by(code=code).one(), day)

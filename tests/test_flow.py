@@ -7,8 +7,8 @@ import threading
 import requests
 from sqlalchemy import func, select
 
-from bot.db import session_scope
-from bot.models import InboundEvent, OutboundMessage, Report, ReportItem
+from bot.storage.db import session_scope
+from bot.storage.models import InboundEvent, OutboundMessage, Report, ReportItem
 
 HEAD = "7002000000000000001"  # head of Chi hội thôn Nhị Dinh 1
 STRANGER = "7999000000000000042"

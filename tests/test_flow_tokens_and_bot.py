@@ -8,8 +8,8 @@ import sys
 import requests
 from sqlalchemy import func, select
 
-from bot.db import session_scope
-from bot.models import Report, ZaloToken
+from bot.storage.db import session_scope
+from bot.storage.models import Report, ZaloToken
 from tests.conftest import ROOT
 
 HEADS = [f"70020000000000000{n:02d}" for n in (1, 2, 3, 5, 6, 7, 8, 9)]
@@ -48,7 +48,7 @@ def test_expired_access_token_with_four_workers_refreshes_once(settings, org, ch
 
     # A restart of every process: a brand-new interpreter sends with what the database holds.
     code = (
-        "from bot.config import Settings; from bot.channels import Sender; from bot.redis_server import connect\n"
+        "from bot.config import Settings; from bot.outbound.sender import Sender; from bot.storage.redis_server import connect\n"
         f"s = Settings.from_env(); print(Sender(s, connect(s.redis_url)).send('oa', '{HEADS[0]}', 'Kiểm tra sau khởi động lại'))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)

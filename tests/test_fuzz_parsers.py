@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import events
 from bot.parsing.grammar import parse_report
 from bot.parsing.result import ParseResult
+from bot.web import events
 from tests.parser_work import lines_run
 
 # executed lines of bot/parsing per character, plus a constant: the worst realistic input

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import InboundEvent, Organization, Report
+from bot.storage.db import session_scope
+from bot.storage.models import InboundEvent, Organization, Report
 from tests.fault_helpers import HEADS, STRANGER, count, sent, stored
 
 NASTY = ("qua 5, mau 2 {{ 7*7 }} {% for x in range(3) %}X{% endfor %} <script>alert(1)</script> "
@@ -33,8 +33,8 @@ def test_markup_and_sql_in_a_report_are_stored_and_shown_unchanged(settings, org
     # what the head sees of it later, and what the committee sees
     mine = chat.ask(HEADS[0], "xem")
     assert "49" not in mine and "XXX" not in mine
-    from bot.digest_jobs import compose
-    from bot.exports import build_workbook
+    from bot.digest.jobs import compose
+    from bot.reporting.xlsx import build_workbook
 
     with session_scope(settings.database_url) as s:
         o = s.scalar(select(Organization).where(Organization.code == org))
@@ -51,7 +51,7 @@ def test_markup_and_sql_in_a_report_are_stored_and_shown_unchanged(settings, org
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://evil.example\",\"bấm\") qua 3", "=1+1 qua 4", "@SUM(A1) qua 2"])
 def test_a_report_that_looks_like_a_formula_stays_text_in_the_export(settings, org, chat, text):
     chat.ask(HEADS[1], text)
-    from bot.exports import build_workbook
+    from bot.reporting.xlsx import build_workbook
 
     with session_scope(settings.database_url) as s:
         o = s.scalar(select(Organization).where(Organization.code == org))

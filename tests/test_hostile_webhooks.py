@@ -75,7 +75,7 @@ EXPECTED = {
 
 
 def _resigned(settings, payload, secret):
-    from bot.signature import compute_signature
+    from bot.web.signature import compute_signature
 
     raw = json.dumps(payload).encode()
     mac = compute_signature(settings.zalo_app_id, raw, payload["timestamp"], secret)

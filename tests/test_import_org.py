@@ -10,9 +10,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import Base, Chapter, Identity, Membership, Organization, Person, Target
-from bot.orgs import OrgFileError, import_org, load_org_file
+from bot.devtools.orgs import OrgFileError, import_org, load_org_file
+from bot.storage.db import session_scope
+from bot.storage.models import Base, Chapter, Identity, Membership, Organization, Person, Target
 
 EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org-dienphuoc.yaml"
 

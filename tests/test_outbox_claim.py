@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import outbox
-from bot.db import session_scope, sessionmaker_for
-from bot.models import OutboundMessage
+from bot.outbound import outbox
+from bot.storage.db import session_scope, sessionmaker_for
+from bot.storage.models import OutboundMessage
 from bot.zalo import errors
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import parse_command
+from bot.devtools.cli import parse_command
 from bot.parsing import parse_report
 
 SENT = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

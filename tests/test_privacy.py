@@ -10,9 +10,9 @@ import pytest
 import requests
 from sqlalchemy import update
 
-from bot.db import session_scope
 from bot.logs import RedactingFormatter
-from bot.models import ZaloToken
+from bot.storage.db import session_scope
+from bot.storage.models import ZaloToken
 from tests.fault_helpers import ADMINS, HEADS, sent
 
 PHONES = ["0912345678", "0912 345 678", "+84912345678", "84 912 345 678"]
@@ -80,7 +80,7 @@ def test_no_secret_token_or_phone_number_is_ever_logged(settings, org, chat, zal
              for where, text in (("written", written), ("record", raw)) if value and value in text}
     print(f"privacy: {len(caplog.records)} records, {len(written.splitlines())} lines written, "
           f"{len(secrets)} secrets checked, leaks={leaks}")
-    assert len(caplog.records) > 50 and "werkzeug" in written and "bot.webhook" in written
+    assert len(caplog.records) > 50 and "werkzeug" in written and "bot.web.webhook" in written
     assert leaks == {}
 
 

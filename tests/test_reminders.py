@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from rq import Queue
 
-from bot.db import session_scope
-from bot.digest_jobs import tick
-from bot.queue import SCHEDULED_QUEUE
+from bot.digest.jobs import tick
+from bot.storage.db import session_scope
+from bot.web.queue import SCHEDULED_QUEUE
 from tests.digest_helpers import (
     ADMINS,
     COMMITTEE,
@@ -74,7 +74,7 @@ def test_scheduled_reminders_nudge_once_and_tell_admins(settings, org, zalo, rco
     # More ticks and a duplicate job the same day: nobody hears twice.
     total = len(sent(zalo))
     assert tick() == "nothing due"
-    Queue(SCHEDULED_QUEUE, connection=rconn).enqueue("bot.digest_jobs.send_reminders", org, today.isoformat())
+    Queue(SCHEDULED_QUEUE, connection=rconn).enqueue("bot.digest.reminders.send_reminders", org, today.isoformat())
     work()
     assert len(sent(zalo)) == total
 

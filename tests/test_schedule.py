@@ -15,10 +15,10 @@ import requests
 from rq import Queue
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.digest_jobs import due, send_digest, tick
-from bot.models import DigestLog, OutboundMessage
-from bot.queue import SCHEDULED_QUEUE
+from bot.digest.jobs import due, send_digest, tick
+from bot.storage.db import session_scope
+from bot.storage.models import DigestLog, OutboundMessage
+from bot.web.queue import SCHEDULED_QUEUE
 from bot.zalo import errors
 from tests.conftest import ROOT
 from tests.digest_helpers import COMMITTEE, add_report, local, org_and_chapters, sent, set_inbound, set_org, sim_users
@@ -71,7 +71,7 @@ def test_tick_enqueues_until_done(settings, org, zalo, rconn, work):
 WORKER = """
 import sys, time
 from bot.config import Settings
-from bot.schedule import start_cron
+from bot.digest.schedule import start_cron
 from worker import build_worker
 settings = Settings.from_env()
 cron = start_cron(settings, interval=1)   # a scheduler in this worker process, as worker.py runs it
@@ -110,8 +110,8 @@ def test_two_workers_two_schedulers_and_a_restart_send_one_digest_each(settings,
     # Back up: ticks and duplicate sends queued by two schedulers, then two workers each with a scheduler.
     q = Queue(SCHEDULED_QUEUE, connection=rconn)
     for _ in range(3):
-        q.enqueue("bot.digest_jobs.tick")
-        q.enqueue("bot.digest_jobs.send_digest", org, day.isoformat())
+        q.enqueue("bot.digest.jobs.tick")
+        q.enqueue("bot.digest.jobs.send_digest", org, day.isoformat())
     _run_workers(["w1", "w2"])
     assert len(sent(zalo, channel="oa")) >= len(COMMITTEE)  # the worker processes sent it
     work()
@@ -127,14 +127,14 @@ def test_two_workers_two_schedulers_and_a_restart_send_one_digest_each(settings,
 
     # Another restart later the same evening: nothing more goes out.
     total = len(sent(zalo))
-    q.enqueue("bot.digest_jobs.send_digest", org, day.isoformat())
+    q.enqueue("bot.digest.jobs.send_digest", org, day.isoformat())
     _run_workers(["w3", "w4"])
     work()
     assert len(sent(zalo)) == total
 
 
 def test_start_cron_enqueues_ticks_and_stops(settings, rconn):
-    from bot.schedule import start_cron
+    from bot.digest.schedule import start_cron
 
     cron = start_cron(settings, interval=1)
     try:
@@ -143,7 +143,7 @@ def test_start_cron_enqueues_ticks_and_stops(settings, rconn):
         while q.count < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert q.count >= 2
-        assert all(j.func_name == "bot.digest_jobs.tick" for j in q.jobs)
+        assert all(j.func_name == "bot.digest.jobs.tick" for j in q.jobs)
     finally:
         cron.stop()
     assert not cron.thread.is_alive()

@@ -9,9 +9,9 @@ import requests
 from rq import Queue
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import DigestLog, Identity
-from bot.queue import SCHEDULED_QUEUE
+from bot.storage.db import session_scope
+from bot.storage.models import DigestLog, Identity
+from bot.web.queue import SCHEDULED_QUEUE
 from tests.digest_helpers import (
     ADMINS,
     COMMITTEE,
@@ -43,7 +43,7 @@ def _seed_today(settings, org):
 
 
 def _send(rconn, work, org, day):
-    Queue(SCHEDULED_QUEUE, connection=rconn).enqueue("bot.digest_jobs.send_digest", org, day.isoformat())
+    Queue(SCHEDULED_QUEUE, connection=rconn).enqueue("bot.digest.jobs.send_digest", org, day.isoformat())
     work()
 
 

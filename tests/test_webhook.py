@@ -8,10 +8,10 @@ import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
-from bot.db import session_scope
-from bot.models import InboundEvent
-from bot.queue import EVENTS_QUEUE
-from bot.signature import compute_signature
+from bot.storage.db import session_scope
+from bot.storage.models import InboundEvent
+from bot.web.queue import EVENTS_QUEUE
+from bot.web.signature import compute_signature
 
 
 def make_event(msg_id="m1", text="qua 5", user="7002000000000000001", app_id="sim-app", **extra) -> dict:
@@ -124,7 +124,7 @@ def test_unknown_event_kind_is_acknowledged_and_ignored(client, settings, rconn)
 
 
 def test_redis_down_answers_503_and_queues_nothing(app, settings, rconn):
-    from bot.redis_server import connect
+    from bot.storage.redis_server import connect
 
     app.extensions["redis"] = connect("redis://127.0.0.1:1/0")  # nothing listens there
     resp = post(app.test_client(), settings, make_event())
@@ -141,7 +141,7 @@ def test_healthz_reports_redis_and_database(client):
 
 
 def test_healthz_is_503_when_redis_is_down(app):
-    from bot.redis_server import connect
+    from bot.storage.redis_server import connect
 
     app.extensions["redis"] = connect("redis://127.0.0.1:1/0")
     assert app.test_client().get("/healthz").status_code == 503

@@ -15,8 +15,8 @@ try:  # tests/ as a package or as a plain directory on sys.path
 except ImportError:  # pragma: no cover
     from zalo_helpers import *  # noqa: F403
 
-from bot.db import session_scope
-from bot.models import ZaloToken
+from bot.storage.db import session_scope
+from bot.storage.models import ZaloToken
 from bot.zalo.client import OAClient
 from bot.zalo.errors import RefreshRejected, TokensBroken, Transient
 from bot.zalo.oauth import TokenManager

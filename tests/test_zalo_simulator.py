@@ -14,7 +14,7 @@ except ImportError:  # pragma: no cover
     from zalo_helpers import *  # noqa: F403
     from zalo_helpers import Receiver
 
-from bot.signature import verify_signature
+from bot.web.signature import verify_signature
 from bot.zalo.sim import SimulatorConfig, SimulatorServer, simulator_command
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

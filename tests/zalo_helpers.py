@@ -14,7 +14,7 @@ import redis as redis_lib
 import requests
 
 from bot.config import Settings
-from bot.db import get_engine, upgrade
+from bot.storage.db import get_engine, upgrade
 from bot.zalo.sim import SimulatorConfig, SimulatorServer
 
 

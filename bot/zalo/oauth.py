@@ -20,8 +20,8 @@ import requests
 from sqlalchemy import select
 
 from bot import clock as bot_clock
-from bot.db import get_engine, session_scope
-from bot.models import ZaloToken
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import ZaloToken
 from bot.zalo.errors import (
     RateLimited,
     RefreshRejected,

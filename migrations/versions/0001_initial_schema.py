@@ -7,7 +7,7 @@ Create Date: 2026-11-22 00:33:38.463056
 
 from alembic import op
 import sqlalchemy as sa
-import bot.models
+import bot.storage.models
 
 
 revision = '0001'
@@ -26,9 +26,9 @@ def upgrade() -> None:
     sa.Column('sender_id', sa.String(length=64), nullable=True),
     sa.Column('text', sa.Text(), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('sent_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('received_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('handled_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('handled_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel', 'event_key')
     )
@@ -57,23 +57,23 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('zalo_message_id', sa.String(length=64), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('dedup_key')
     )
     op.create_table('people',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('zalo_tokens',
     sa.Column('name', sa.String(length=32), nullable=False),
     sa.Column('access_token', sa.Text(), nullable=True),
     sa.Column('refresh_token', sa.Text(), nullable=True),
-    sa.Column('access_expires_at', bot.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('refreshed_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('access_expires_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('refreshed_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('broken_reason', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('name')
     )
@@ -97,8 +97,8 @@ def upgrade() -> None:
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('org_id', 'day', 'kind')
@@ -109,8 +109,8 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=10), nullable=False),
     sa.Column('external_id', sa.String(length=64), nullable=False),
     sa.Column('display_name', sa.String(length=200), nullable=True),
-    sa.Column('last_inbound_at', bot.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('unreachable_since', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_inbound_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('unreachable_since', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel', 'external_id')
@@ -124,9 +124,9 @@ def upgrade() -> None:
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('chapter_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('created_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('expires_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('used_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('used_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('used_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['chapter_id'], ['chapters.id'], ),
     sa.ForeignKeyConstraint(['created_by'], ['people.id'], ),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ),
@@ -160,7 +160,7 @@ def upgrade() -> None:
     sa.Column('raw_text', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('replaces_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['chapter_id'], ['chapters.id'], ),
     sa.ForeignKeyConstraint(['event_id'], ['inbound_events.id'], ),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ),
@@ -195,7 +195,7 @@ def upgrade() -> None:
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('action', sa.String(length=12), nullable=False),
     sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('before', sa.JSON(), nullable=False),
     sa.Column('after', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['new_report_id'], ['reports.id'], ),

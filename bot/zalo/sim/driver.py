@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from bot.signature import compute_signature
+from bot.web.signature import compute_signature
 
 ACK_DEADLINE = 2.0  # seconds Zalo waits for the 200
 # Zalo's 30 s / 5 min / 15 min / 30 min / 1 h, compressed for tests.

@@ -11,8 +11,8 @@ import requests
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import Chapter, Identity, Membership, Organization, Person
+from bot.storage.db import session_scope
+from bot.storage.models import Chapter, Identity, Membership, Organization, Person
 
 bp = Blueprint("pages", __name__)
 

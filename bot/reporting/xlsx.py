@@ -4,38 +4,33 @@ Sheet "Tổng hợp": chapters as rows, indicators as columns (quantity and valu
 has them), a totals row, the year-to-date, the year's targets and % achieved. Sheet "Báo cáo":
 every report dated in the period, whatever its status, with its corrections.
 
-OA file messages take only PDF/DOC/DOCX/CSV, so chat gets a link: ``GET /exports/<token>``, signed
-with the app's secret, valid 24 hours, regenerates the file on the fly from the database.
+OA file messages take only PDF/DOC/DOCX/CSV, so chat gets a link: ``GET /exports/<token>``
+(bot.web.downloads), signed here with the app's secret, valid 24 hours; the file is regenerated
+on the fly from the database.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, send_file
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import stats
-from bot.db import session_scope
-from bot.models import Chapter, Identity, Organization, Person, Report, ReportChange
-from bot.render import number, render, vnd
+from bot.render import number, vnd
+from bot.reporting import stats
+from bot.storage.models import Chapter, Identity, Organization, Person, Report, ReportChange
 
 LINK_MAX_AGE = 24 * 3600
 SALT = "chb-export"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY, REPORTS = "Tổng hợp", "Báo cáo"
 STATUS_VI = {"active": "Đang tính", "cancelled": "Đã huỷ", "replaced": "Đã được sửa", "pending": "Chờ xác nhận"}
 ACTION_VI = {"cancel": "huỷ", "correct": "sửa", "confirm": "xác nhận"}
-
-bp = Blueprint("exports", __name__)
 
 
 @dataclass(frozen=True)
@@ -223,26 +218,3 @@ def export_link(settings, org_code: str, start: date, end: date) -> str:
 
 def file_name(org_code: str, start: date, end: date) -> str:
     return f"bao-cao_{org_code}_{start.isoformat()}_{end.isoformat()}.xlsx"
-
-
-@bp.get("/exports/<token>")
-def download(token: str):
-    settings = current_app.config["SETTINGS"]
-    try:
-        org_code, start, end = read_token(settings.secret_key, token)
-    except SignatureExpired:
-        return _page("export_expired", 410)
-    except BadSignature:
-        return _page("export_invalid", 404)
-    buf = io.BytesIO()
-    with session_scope(settings.database_url) as session:
-        org = session.scalar(select(Organization).where(Organization.code == org_code))
-        if org is None:
-            return _page("export_invalid", 404)
-        write_workbook(session, org, start, end, buf)
-    buf.seek(0)
-    return send_file(buf, mimetype=XLSX, as_attachment=True, download_name=file_name(org_code, start, end))
-
-
-def _page(template: str, status: int):
-    return render(template), status, {"Content-Type": "text/plain; charset=utf-8"}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.context import Ctx
-from bot.models import Report
-from bot.store import add_report
+from bot.conversation.context import Ctx
+from bot.storage.models import Report
+from bot.storage.store import add_report
 
 
 def store_report(ctx: Ctx, *, org, chapter, text: str, items, report_date, status: str = "active", replaces_id=None) -> Report:

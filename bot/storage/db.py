@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import ROOT
+
 _lock = threading.Lock()
 _engines: dict[tuple[int, str], Engine] = {}
 
@@ -88,8 +90,7 @@ def upgrade(url: str) -> None:
     from alembic import command
     from alembic.config import Config
 
-    root = Path(__file__).resolve().parent.parent
-    cfg = Config(str(root / "alembic.ini"))
-    cfg.set_main_option("script_location", str(root / "migrations"))
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.attributes["url"] = _normalise_url(url)
     command.upgrade(cfg, "head")

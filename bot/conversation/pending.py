@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from bot.context import Ctx
-from bot.events import Message
+from bot.conversation.context import Ctx
+from bot.web.events import Message
 
 TTL = 30 * 60
 _resumers: dict[str, callable] = {}

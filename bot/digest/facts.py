@@ -2,7 +2,7 @@
 
 Every figure is a SUM over items of ACTIVE reports chosen by ``report_date``, the local date
 (Asia/Ho_Chi_Minh) the parser gave the report; corrections and cancellations of the day are
-chosen by their UTC instant between local midnights. ``bot.digest.build_digest`` turns these
+chosen by their UTC instant between local midnights. ``bot.digest.build.build_digest`` turns these
 facts into what people read.
 """
 
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import (
+from bot.storage.models import (
     Chapter,
     Identity,
     Membership,

@@ -1,8 +1,8 @@
-"""RQ entry points for the evening digest and the weekly reminders, and ``flask digest``.
+"""RQ entry points for the schedule's tick and the evening digest, and ``flask digest``.
 
-``tick`` runs every few minutes (``bot.schedule``) and enqueues ``send_digest`` for each
+``tick`` runs every few minutes (``bot.digest.schedule``) and enqueues ``send_digest`` for each
 organization whose local digest time has passed today, until that day's digest is done; the
-same for reminders. Exactly once is the database's job: the ``DigestLog`` row (unique org, day,
+same for reminders (``bot.digest.reminders``). Exactly once is the database's job: the ``DigestLog`` row (unique org, day,
 kind) is inserted in the same transaction that records every message in the outbox, so
 whichever job, worker or scheduler comes second, and any retry after a crash, only delivers
 what is still pending.
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import click
@@ -24,26 +23,17 @@ from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import clock, outbox
+from bot import clock
 from bot.config import Settings
-from bot.db import sessionmaker_for
-from bot.digest import build_digest, render_digest
-from bot.digest_facts import OrgInfo, gather_facts, reachable
-from bot.models import (
-    Chapter,
-    DigestLog,
-    Identity,
-    Membership,
-    Organization,
-    OutboundMessage,
-    Person,
-    Report,
-)
-from bot.queue import SCHEDULED_QUEUE
-from bot.redis_server import connect, resolve_redis_url
-from bot.render import render
-from bot.sinks import Dest, send_chart_once, sink_for, tell_admins
-from bot.store import insert_ignore, outbound_for
+from bot.digest.build import build_digest, render_digest
+from bot.digest.facts import OrgInfo, gather_facts
+from bot.digest.sinks import Dest, send_chart_once, sink_for, tell_admins
+from bot.outbound.sender import sender_for
+from bot.storage.db import sessionmaker_for
+from bot.storage.models import DigestLog, Organization
+from bot.storage.redis_server import connect, resolve_redis_url
+from bot.storage.store import insert_ignore
+from bot.web.queue import SCHEDULED_QUEUE
 
 log = logging.getLogger(__name__)
 DIGEST, REMINDER = "digest", "reminder"
@@ -55,7 +45,7 @@ class StillSending(RuntimeError):
     """Another worker claimed some rows moments ago; RQ retries this job later."""
 
 
-def _runtime():
+def runtime():
     settings = Settings.from_env()
     url = resolve_redis_url(settings)
     if url not in _conns:
@@ -63,20 +53,15 @@ def _runtime():
     return settings, _conns[url]
 
 
-def _sender(settings, conn):
-    from bot.channels import sender_for
 
-    return sender_for(settings, conn)
-
-
-def _org(session: Session, org_code: str) -> Organization:
+def org_by_code(session: Session, org_code: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.code == org_code))
     if org is None:
         raise ValueError(f"unknown organization {org_code!r}")
     return org
 
 
-def _log_row(session: Session, org_id: int, day: date, kind: str) -> DigestLog | None:
+def log_row(session: Session, org_id: int, day: date, kind: str) -> DigestLog | None:
     return session.scalar(select(DigestLog).where(
         DigestLog.org_id == org_id, DigestLog.day == day, DigestLog.kind == kind))
 
@@ -98,14 +83,14 @@ def due(org: Organization, now: datetime) -> list[tuple[str, date]]:
 
 def tick() -> str:
     """Enqueue each digest or reminder that is due today and not done yet (cheap, idempotent)."""
-    settings, conn = _runtime()
+    settings, conn = runtime()
     now = clock.now()
     session = sessionmaker_for(settings.database_url)()
     queued = []
     try:
         for org in session.scalars(select(Organization).order_by(Organization.id)):
             for kind, day in due(org, now):
-                row = _log_row(session, org.id, day, kind)
+                row = log_row(session, org.id, day, kind)
                 if row is not None and row.status == "done":
                     continue
                 if enqueue_send(conn, kind, org, day):
@@ -117,7 +102,7 @@ def tick() -> str:
 
 def enqueue_send(conn, kind: str, org: Organization, day: date) -> bool:
     """Queue the send job for ``org`` and ``day``; False when that job is already queued."""
-    func = "bot.digest_jobs.send_digest" if kind == DIGEST else "bot.digest_jobs.send_reminders"
+    func = "bot.digest.jobs.send_digest" if kind == DIGEST else "bot.digest.reminders.send_reminders"
     try:
         Queue(SCHEDULED_QUEUE, connection=conn).enqueue(
             func, org.code, day.isoformat(),
@@ -141,7 +126,7 @@ def compose(session: Session, org: Organization, day: date, now: datetime):
 
 def send_digest(org_code: str, day_iso: str) -> str:
     """RQ job: send (or finish sending) ``org_code``'s digest of ``day_iso``, exactly once."""
-    settings, conn = _runtime()
+    settings, conn = runtime()
     session = sessionmaker_for(settings.database_url)()
     try:
         return run_digest(session, settings, conn, org_code, date.fromisoformat(day_iso), clock.now())
@@ -150,7 +135,7 @@ def send_digest(org_code: str, day_iso: str) -> str:
 
 
 @contextmanager
-def _exclusive(conn, kind: str, org, day: date):
+def exclusive(conn, kind: str, org, day: date):
     """One job at a time for this org, day and kind. Only to keep two jobs from doing the same
     work side by side; the database's digest log decides what is sent."""
     lock = conn.lock(f"chb:lock:{kind}:{org.id}:{day.isoformat()}", timeout=600, blocking_timeout=60)
@@ -166,14 +151,14 @@ def _exclusive(conn, kind: str, org, day: date):
 
 
 def run_digest(session: Session, settings, conn, org_code: str, day: date, now: datetime) -> str:
-    org = _org(session, org_code)
-    with _exclusive(conn, "digest", org, day):
+    org = org_by_code(session, org_code)
+    with exclusive(conn, "digest", org, day):
         return _run_digest(session, settings, conn, org, day, now)
 
 
 def _run_digest(session, settings, conn, org, day, now) -> str:
     sink = sink_for(org)
-    row = _log_row(session, org.id, day, DIGEST)
+    row = log_row(session, org.id, day, DIGEST)
     if row is None:
         if insert_ignore(session, DigestLog, dict(org_id=org.id, day=day, kind=DIGEST,
                                                   status="started", created_at=now),
@@ -181,10 +166,10 @@ def _run_digest(session, settings, conn, org, day, now) -> str:
             text, _facts = compose(session, org, day, now)
             sink.record(session, day, text, now)  # same transaction as the log row
         session.commit()
-        row = _log_row(session, org.id, day, DIGEST)
+        row = log_row(session, org.id, day, DIGEST)
     if row.status == "done":
         return "already sent"
-    sender = _sender(settings, conn)
+    sender = sender_for(settings, conn)
     outcome = sink.deliver(session, sender, day, now)
     if outcome.pending:
         raise StillSending(f"{len(outcome.pending)} digest messages still being sent")
@@ -213,7 +198,7 @@ def _why(error: str) -> str:
 
 
 def _send_chart(session, sender, sink, org, day, dests: list[Dest], now) -> None:
-    from bot.chart import chart_png
+    from bot.digest.chart import chart_png
 
     try:
         facts = gather_facts(session, org, day, now)
@@ -223,130 +208,6 @@ def _send_chart(session, sender, sink, org, day, dests: list[Dest], now) -> None
     except Exception as exc:  # the text digest never depends on the chart
         session.rollback()
         log.warning("digest.chart_skipped", extra={"org": org.code, "error": f"{type(exc).__name__}: {exc}"[:300]})
-
-
-# -- reminders ---------------------------------------------------------------------------------
-
-@dataclass
-class HeadNudge:
-    recipient: str  # the head's OA user id
-    name: str
-    chapters: list[str]
-    reachable: bool
-
-
-@dataclass
-class ReminderPlan:
-    week_start: date
-    day: date
-    missing: list[str] = field(default_factory=list)  # chapters with no report this week
-    heads: list[HeadNudge] = field(default_factory=list)
-    headless: list[str] = field(default_factory=list)  # missing chapters with no head on Zalo
-
-    @property
-    def nudged(self) -> list[HeadNudge]:
-        return [h for h in self.heads if h.reachable]
-
-    @property
-    def unreachable(self) -> list[HeadNudge]:
-        return [h for h in self.heads if not h.reachable]
-
-
-def plan_reminders(session: Session, org: Organization, day: date, now: datetime) -> ReminderPlan:
-    """Heads of chapters with no report in ``day``'s week (Monday to ``day``), and who is reachable."""
-    week_start = day - timedelta(days=day.weekday())
-    plan = ReminderPlan(week_start, day)
-    chapters = list(session.scalars(select(Chapter).where(Chapter.org_id == org.id, Chapter.active)
-                                    .order_by(Chapter.id)))
-    reported = set(session.scalars(select(Report.chapter_id).where(
-        Report.org_id == org.id, Report.status.in_(("active", "pending")),
-        Report.report_date >= week_start, Report.report_date <= day)))
-    missing = [c for c in chapters if c.id not in reported]
-    plan.missing = [c.name for c in missing]
-    by_person: dict[int, HeadNudge] = {}
-    covered = set()
-    for chapter in missing:
-        for person, identity in session.execute(
-            select(Person, Identity)
-            .join(Membership, Membership.person_id == Person.id)
-            .join(Identity, (Identity.person_id == Person.id) & (Identity.channel == "oa"))
-            .where(Membership.org_id == org.id, Membership.chapter_id == chapter.id,
-                   Membership.role == "head")
-            .order_by(Person.id)
-        ):
-            covered.add(chapter.id)
-            nudge = by_person.get(person.id)
-            if nudge is None:
-                nudge = HeadNudge(identity.external_id, person.name or identity.display_name or "",
-                                  [], reachable(identity, now))
-                by_person[person.id] = nudge
-                plan.heads.append(nudge)
-            if chapter.name not in nudge.chapters:
-                nudge.chapters.append(chapter.name)
-    plan.headless = [c.name for c in missing if c.id not in covered]
-    return plan
-
-
-def send_reminders(org_code: str, day_iso: str) -> str:
-    """RQ job: nudge the heads who have not reported this week, once per organization and day."""
-    settings, conn = _runtime()
-    session = sessionmaker_for(settings.database_url)()
-    try:
-        return run_reminders(session, settings, conn, org_code, date.fromisoformat(day_iso), clock.now())
-    finally:
-        session.close()
-
-
-def run_reminders(session: Session, settings, conn, org_code: str, day: date, now: datetime) -> str:
-    org = _org(session, org_code)
-    with _exclusive(conn, "reminder", org, day):
-        return _run_reminders(session, settings, conn, org, day, now)
-
-
-def _run_reminders(session, settings, conn, org, day, now) -> str:
-    prefix = f"remind:{org.id}:{day.isoformat()}:"
-    row = _log_row(session, org.id, day, REMINDER)
-    if row is None:
-        if insert_ignore(session, DigestLog, dict(org_id=org.id, day=day, kind=REMINDER,
-                                                  status="started", created_at=now),
-                         ["org_id", "day", "kind"]):
-            plan = plan_reminders(session, org, day, now)
-            for head in plan.heads:
-                text = render("reminder", name=head.name, chapters=head.chapters,
-                              week_start=plan.week_start)
-                if head.reachable:
-                    outbox.record(session, key=f"{prefix}{head.recipient}", channel="oa",
-                                  recipient=head.recipient, kind="reminder", text=text, now=now)
-                else:
-                    insert_ignore(session, OutboundMessage, dict(
-                        dedup_key=f"{prefix}{head.recipient}:0", channel="oa", recipient=head.recipient,
-                        kind="reminder", text=text, status="unreachable",
-                        error="skipped: window", created_at=now), ["dedup_key"])
-        session.commit()
-        row = _log_row(session, org.id, day, REMINDER)
-    if row.status == "done":
-        return "already sent"
-    sender = _sender(settings, conn)
-    rows = outbox.pending(session, prefix)
-    if rows:
-        outbox.deliver(session, sender, rows, now)
-    statuses: dict[str, set[str]] = {}
-    for r in outbound_for(session, prefix):
-        statuses.setdefault(r.recipient, set()).add(r.status)
-    if any(s & {"pending", "sending"} for s in statuses.values()):
-        raise StillSending("reminders still being sent")
-    lost = {rid for rid, s in statuses.items() if s & {"unreachable", "failed"}}
-    plan = plan_reminders(session, org, day, now)  # names and chapters for the admins' list
-    heads = {h.recipient: h for h in plan.heads}
-    unreached = [heads[r] for r in sorted(lost) if r in heads]
-    if unreached or plan.headless:
-        tell_admins(session, sender, org, f"remindnote:{org.id}:{day.isoformat()}:", "reminder_admin",
-                    {"org_name": org.name, "week_start": plan.week_start, "day": day, "nudged": None,
-                     "unreachable": unreached, "headless": plan.headless}, now)
-    row.status, row.finished_at = "done", now
-    session.commit()
-    sent = sum(1 for s in statuses.values() if s == {"sent"})
-    return f"reminded {sent}, unreachable {len(lost)}"
 
 
 # -- flask digest --------------------------------------------------------------------------------
@@ -366,7 +227,7 @@ def digest_command(org_code: str, day: datetime, send: bool):
     session = sessionmaker_for(settings.database_url)()
     try:
         try:
-            org = _org(session, org_code)
+            org = org_by_code(session, org_code)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         text, _facts = compose(session, org, the_day, clock.now())

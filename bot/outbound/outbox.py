@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.models import Identity, OutboundMessage
-from bot.store import insert_ignore
+from bot.storage.models import Identity, OutboundMessage
+from bot.storage.store import insert_ignore
 from bot.zalo import errors
 from bot.zalo.split import split_message
 

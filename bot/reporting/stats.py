@@ -12,10 +12,10 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Chapter, Organization, Report, ReportItem, Target
 from bot.parsing.catalog import Catalog, catalog_for, default_catalog
 from bot.periods import year_share
-from bot.reports import indicator_view
+from bot.storage.models import Chapter, Organization, Report, ReportItem, Target
+from bot.storage.reports import indicator_view
 
 ACTIVE = "active"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import handlers
-from bot.context import Ctx
-from bot.events import Message
+from bot.conversation import pending
+from bot.conversation.context import Ctx
 from bot.parsing import parse_report
+from bot.web.events import Message
 from handlers import ADMIN, ANYONE, HEAD, Reply
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,9 @@ def allowed(cmd: handlers.Command, ctx: Ctx) -> bool:
 
 def route(message: Message, ctx: Ctx) -> list[Reply]:
     """The replies to ``message``, after whatever it changes in the database."""
-    from handlers import conversation, report
+    from handlers import report
 
-    answer = conversation.resume(message, ctx)
+    answer = pending.resume(message, ctx)
     if answer is not None:
         return _listify(answer)
     found = handlers.match(message.text)

@@ -20,11 +20,11 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot import outbox
-from bot.digest_facts import committee_reachability
-from bot.models import Organization, OutboundMessage
+from bot.digest.facts import committee_reachability
+from bot.outbound import outbox
 from bot.render import render
-from bot.store import insert_ignore, outbound_for
+from bot.storage.models import Organization, OutboundMessage
+from bot.storage.store import insert_ignore, outbound_for
 from bot.zalo import errors
 
 log = logging.getLogger(__name__)

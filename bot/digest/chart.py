@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.digest import LABELS, MONEY_TARGET, ORDER, short_name
-from bot.digest_facts import Facts
+from bot.digest.build import LABELS, MONEY_TARGET, ORDER, short_name
+from bot.digest.facts import Facts
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 1024 * 1024  # Zalo's upload limit for jpg/png

@@ -3,9 +3,9 @@
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from bot.db import get_engine, session_scope
-from bot.models import ZaloToken
-from bot.redis_server import app_redis
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import ZaloToken
+from bot.storage.redis_server import app_redis
 
 bp = Blueprint("health", __name__)
 

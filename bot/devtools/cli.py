@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 
 from bot import clock
-from bot.db import session_scope, upgrade
+from bot.storage.db import session_scope, upgrade
 
 
 def _settings():
@@ -28,7 +28,7 @@ def init_db_command():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_org_command(path: str):
     """Create or update an organization from a YAML file (idempotent)."""
-    from bot.orgs import OrgFileError, import_org, load_org_file
+    from bot.devtools.orgs import OrgFileError, import_org, load_org_file
 
     settings = _settings()
     upgrade(settings.database_url)
@@ -81,8 +81,8 @@ def export_command(org_code: str, start, end, out: str):
     """Write the period's report (chapters × indicators, targets, every report) to an .xlsx."""
     from sqlalchemy import select
 
-    from bot.exports import write_workbook
-    from bot.models import Organization
+    from bot.reporting.xlsx import write_workbook
+    from bot.storage.models import Organization
 
     if end < start:
         raise click.BadParameter("--to is before --from")
@@ -95,7 +95,7 @@ def export_command(org_code: str, start, end, out: str):
 
 
 def register(app: Flask) -> None:
-    from bot.digest_jobs import digest_command
+    from bot.digest.jobs import digest_command
     from bot.zalo.sim import simulator_command
 
     for cmd in (init_db_command, import_org_command, parse_command, export_command, simulator_command, digest_command):

@@ -7,14 +7,16 @@ import logging
 
 from redis.exceptions import LockError
 
-from bot import clock, events, outbox
-from bot.channels import sender_for
+from bot import clock
 from bot.config import Settings, current_settings
-from bot.context import Ctx, load_sender
-from bot.db import sessionmaker_for
-from bot.redis_server import connect, resolve_redis_url
+from bot.conversation.context import Ctx, load_sender
+from bot.outbound import outbox
+from bot.outbound.sender import sender_for
 from bot.render import render
-from bot.store import save_inbound
+from bot.storage.db import sessionmaker_for
+from bot.storage.redis_server import connect, resolve_redis_url
+from bot.storage.store import save_inbound
+from bot.web import events
 from handlers import Reply
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,7 @@ def _handle(session, settings, conn, event, payload) -> str:
 
 
 def _answer(event, ctx: Ctx):
-    from bot.dispatch import route
+    from bot.conversation.router import route
 
     if isinstance(event, events.Message):
         load_sender(ctx, event.channel, event.sender_id)

@@ -14,8 +14,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Chapter, Identity, Membership, Organization, Person, Target
 from bot.parsing import Catalog, catalog_for
+from bot.storage.models import Chapter, Identity, Membership, Organization, Person, Target
 
 SINKS = {"fanout", "gmf_group", "bot_group"}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.config import Settings
-from bot.models import Chapter, Identity, Membership, Organization, Person
 from bot.parsing import Catalog, catalog_for
+from bot.storage.models import Chapter, Identity, Membership, Organization, Person
 
 
 @dataclass

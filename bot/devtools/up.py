@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 
 from bot import clock
 from bot.config import ROOT, Settings
-from bot.db import session_scope, upgrade
 from bot.logs import setup_logging
-from bot.redis_server import EmbeddedRedis, _die_with_parent
+from bot.storage.db import session_scope, upgrade
+from bot.storage.redis_server import EmbeddedRedis, _die_with_parent
 
-log = logging.getLogger("bot.up")
+log = logging.getLogger("bot.devtools.up")
 DEMO_ORG = ROOT / "examples" / "org-dienphuoc.yaml"
 
 
@@ -48,8 +48,8 @@ def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = N
 
 def _seed_demo(settings: Settings) -> None:
     """An empty database in demo mode gets the example organization, so the chat page has people."""
-    from bot.models import Organization
-    from bot.orgs import import_org, load_org_file
+    from bot.devtools.orgs import import_org, load_org_file
+    from bot.storage.models import Organization
 
     with session_scope(settings.database_url) as session:
         if session.scalar(select(func.count()).select_from(Organization)):

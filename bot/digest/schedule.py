@@ -1,4 +1,4 @@
-"""The schedule: RQ's own ``CronScheduler`` enqueues ``bot.digest_jobs.tick`` every few minutes.
+"""The schedule: RQ's own ``CronScheduler`` enqueues ``bot.digest.jobs.tick`` every few minutes.
 
 ``worker.py`` calls ``start_cron(settings)``, which runs the CronScheduler's loop in a daemon
 thread of the worker process (``CronScheduler.start()`` itself installs signal handlers, which
@@ -20,8 +20,8 @@ import threading
 from rq.cron import CronScheduler
 
 from bot.config import Settings
-from bot.queue import SCHEDULED_QUEUE
-from bot.redis_server import connect, resolve_redis_url
+from bot.storage.redis_server import connect, resolve_redis_url
+from bot.web.queue import SCHEDULED_QUEUE
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 300  # a digest goes out at most this long after its local time
@@ -73,7 +73,7 @@ class CronThread:
 
 def start_cron(settings: Settings, interval: int = TICK_SECONDS) -> CronThread:
     """Start RQ's CronScheduler enqueueing ``tick`` on the "scheduled" queue every ``interval`` s."""
-    from bot.digest_jobs import tick
+    from bot.digest.jobs import tick
 
     conn = connect(resolve_redis_url(settings))
     scheduler = CronScheduler(connection=conn, logging_level=settings.log_level)

@@ -62,7 +62,7 @@ def enqueue_event(conn: redis.Redis, channel: str, event_key: str, payload: dict
     mark = mark_key(channel, event_key)
     queue = Queue(EVENTS_QUEUE, connection=conn)
     job = queue.create_job(
-        "bot.jobs.handle_event",
+        "bot.conversation.jobs.handle_event",
         args=(channel, json.dumps(payload, ensure_ascii=False)),
         job_id=job_id_for(channel, event_key),
         retry=EVENT_RETRY,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.models import InboundEvent, OutboundMessage, Report, ReportItem
+from bot.storage.models import InboundEvent, OutboundMessage, Report, ReportItem
 
 
 def insert_ignore(session: Session, model, values: dict, conflict: list[str]) -> bool:

@@ -1,7 +1,7 @@
 """The evening digest as a value: ``build_digest(org_info, day, facts, now)`` is pure (no I/O).
 
 ``render_digest`` turns the value into text with ``templates/digest.txt``; the job
-(``bot.digest_jobs``) gathers the facts, builds, renders and hands the text to a sink.
+(``bot.digest.jobs``) gathers the facts, builds, renders and hands the text to a sink.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.digest_facts import Facts, Figure, OrgInfo
+from bot.digest.facts import Facts, Figure, OrgInfo
 from bot.render import VN_TZ, render
 
 # The default catalog's order; an organization's own indicators follow, then anything else.
@@ -137,7 +137,7 @@ def pace(pct: int, share: int) -> str:
 
 
 def build_digest(org_info: OrgInfo, day: date, facts: Facts, now: datetime | None = None) -> Digest:
-    """The digest of ``day`` for ``org_info`` from ``facts`` (see ``bot.digest_facts``)."""
+    """The digest of ``day`` for ``org_info`` from ``facts`` (see ``bot.digest.facts``)."""
     extra = list(facts.indicators)
     share = year_share(day)
     progress = []

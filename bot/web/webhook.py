@@ -1,7 +1,7 @@
 """The webhooks: verify, parse, dedup, enqueue, answer. No handler code runs in the request.
 
 Zalo wants a 200 within about 2 s and redelivers otherwise, so the request does only what it must
-to make the event durable: everything else happens in the worker (bot.jobs).
+to make the event durable: everything else happens in the worker (bot.conversation.jobs).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import re
 import redis
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from bot import events
-from bot.queue import Busy, enqueue_event
-from bot.redis_server import app_redis
-from bot.signature import verify_signature
+from bot.storage.redis_server import app_redis
+from bot.web import events
+from bot.web.queue import Busy, enqueue_event
+from bot.web.signature import verify_signature
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)

@@ -1,0 +1,1 @@
+"""Read side for the committee: named statistics queries and the .xlsx export."""

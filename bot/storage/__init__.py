@@ -1,0 +1,1 @@
+"""Persistence: the engine and sessions, models, named queries and writes, Redis connections."""
