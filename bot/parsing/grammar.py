@@ -150,7 +150,7 @@ class _Reader:
         self.toks, nwords, marked, nletters, ncaps = scan(text)
         self._inds = catalog._by_code
         self.nkeys = 0                    # KEY nodes made (read and ``_implicit``)
-        self.nfigures = 0                 # COUNT and MONEY nodes made by ``read``
+        self.figures: list[int] = []      # indices of the COUNT and MONEY nodes ``read`` made
         self.accented = marked >= 2 and marked * 10 >= 3 * nwords
         self.caps = nletters > 0 and ncaps * 2 > nletters
         self._sent_at = sent_at
@@ -269,7 +269,7 @@ class _Reader:
 
     def _read_digits(self, i: int, t: Token) -> Node:
         # a date needs a "." inside or a glued / - . after (see ``match_date``)
-        nx = self.tok(i + 1)
+        nx = self.toks[i + 1] if i + 1 < len(self.toks) else None
         if "." in t.text or nx is not None and nx.kind == "p" and not nx.gap and nx.text in "/-.":
             node = self._date_at(i)
             if node is not None:
@@ -278,7 +278,7 @@ class _Reader:
 
     def _read_symbol(self, i: int, t: Token) -> Node:
         toks, ch = self.toks, t.text
-        nx = self.tok(i + 1)
+        nx = toks[i + 1] if i + 1 < len(toks) else None
         if ch in DASHES and t.gap and nx is not None and nx.gap and nx.kind == "n" \
                 and self.nodes and self.nodes[-1].kind not in SEPARATORS:
             return Node(SOFT, i, i + 1)     # mid-line "quà 20 suất - 6tr": a figure of the same line
@@ -303,7 +303,7 @@ class _Reader:
         if node is None:
             return Node(WORD, i, i + 1)
         if node.kind in FIGURES:
-            self.nfigures += 1
+            self.figures.append(len(self.nodes))     # the index it is appended at
         return node
 
     def _member_label(self, i: int) -> None:
@@ -743,11 +743,15 @@ class _Reader:
 
     def attach_counts(self) -> None:
         """Give each count to a key: the one next to it, else the nearest in its sentence."""
-        counts = [idx for idx, nd in enumerate(self.nodes) if nd.kind is COUNT]
-        before = self.nkeys
-        for idx in counts:
-            idx += self.nkeys - before         # ``_implicit`` inserts a key after a count
-            self._attach_count(idx, self.nodes[idx])
+        nodes, inserted = self.nodes, 0
+        for idx in self.figures:
+            idx += inserted
+            if nodes[idx].kind is COUNT:
+                before = len(nodes)
+                self._attach_count(idx, nodes[idx])
+                inserted += len(nodes) - before      # ``_implicit`` inserts a key after the count
+        if inserted:
+            self.figures = [i for i, nd in enumerate(nodes) if nd.kind in FIGURES]
 
     def _attach_count(self, idx: int, c: Node) -> None:
         choice, guessed = self._choose_key(idx, c)
@@ -831,6 +835,7 @@ class _Reader:
         return True
 
     def _implicit(self, c: Node, code: str, pos: int) -> None:
+        """``12 dv``: the count is its own key (inserted right after it)."""
         key = Node(KEY, c.start, c.end)
         self.nkeys += 1
         key.code = code
@@ -863,9 +868,9 @@ class _Reader:
 
     def attach_money(self) -> None:
         """Give each amount to a key: in its chunk (before, then after it), else earlier in its sentence."""
-        for idx in [idx for idx, nd in enumerate(self.nodes) if nd.kind is MONEY]:
+        for idx in self.figures:
             m = self.nodes[idx]
-            if not m.per_unit and self._inside_each_clause(idx):
+            if m.kind is not MONEY or not m.per_unit and self._inside_each_clause(idx):
                 continue          # "mỗi suất gồm 10kg gạo và 100.000 đồng": part of each, not a total
             key, far = self._money_key(idx, m)
             if key is None or self._is_balance(key, m):
@@ -1148,7 +1153,7 @@ class _Reader:
 
     def _unsure_by_leftovers(self, keys: list[Node]) -> set[int]:
         """The keys (by id) of a sentence where a figure they could have taken is left over."""
-        left = [nd for nd in self.nodes if nd.kind in FIGURES and not nd.taken]
+        left = self._left_over()
         if not left:
             return set()
         clause_of = self._clause_of
@@ -1157,6 +1162,11 @@ class _Reader:
             by_clause.setdefault(clause_of(f), []).append(f)
         return {id(key) for key in keys
                 if any(self._could_take(key, f) for f in by_clause.get(clause_of(key), ()))}
+
+    def _left_over(self) -> list[Node]:
+        """The counts and amounts no key took."""
+        nodes = self.nodes
+        return [nodes[i] for i in self.figures if nodes[i].kind in FIGURES and not nodes[i].taken]
 
     def _clause_of(self, node: Node) -> int:
         """How many hard separators come before ``node``."""
@@ -1199,7 +1209,7 @@ class _Reader:
         out = []
         seen = set()
         has_key = self.nkeys > 0
-        for nd in [nd for nd in self.nodes if nd.kind in FIGURES and not nd.taken]:
+        for nd in self._left_over():
             if nd.kind is MONEY or has_key or nd.unit:
                 s, e = self.toks[nd.start].start, self.toks[nd.end - 1].end
                 frag = self.text[s:e].strip()
@@ -1223,7 +1233,7 @@ def parse_report(text: str, sent_at: datetime | None = None, catalog: Catalog | 
     text = nfc(text)
     r = _Reader(text, sent_at, catalog or default_catalog())
     r.read()
-    if not r.nkeys and not r.nfigures:
+    if not r.nkeys and not r.figures:
         # chat, not a report ("Ok a, cam on ad nha"): with no key and no count or money
         # the later passes can only find nothing, so skip them
         return ParseResult((), r.date, (), r.says_nothing_done())
