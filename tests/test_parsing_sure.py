@@ -30,6 +30,8 @@ def read(text):
     ("Trao 12 suất quà, mỗi suất gồm 5kg gạo và 150.000 đồng", [(G, 12, None, False)]),   # money left over
     ("Tập huấn sơ cấp cứu cho 35 học viên và 20 người dân", [(FA, 35, None, False)]),     # a second count fits
     ("Quà: 14 suất, 7tr", [(G, 14, 7_000_000, False)]),                                     # money with no key of its own
+    ("Tặng quà 68 hộ, số tiền là 16.320.000 ngàn", [(G, 68, 16_320_000_000, False)]),       # đồng, then ngàn again?
+    ("ủng hộ 12.500 nghìn", [(F, None, 12_500_000, True)]),
 ])
 def test_sure(text, expect):
     assert read(text) == expect

@@ -110,7 +110,8 @@ class Node:
     poisoned = False     # KEY: something said about it we could not read safely
     words = False        # COUNT written in words
     taken = False        # COUNT, MONEY: a key took it
-    doubtful = False     # KEY: its reading rests on something fragile (the item is not ``sure``)
+    doubtful = False     # KEY: its reading rests on something fragile (the item is not ``sure``);
+                         # MONEY: the amount is written oddly
     # KEY: what it collected
     qty = None
     qty_node = None
@@ -356,7 +357,10 @@ class _Reader:
         if amt.value.denominator != 1:
             return Node(EXCLUDED, i, amt.end)
         if amt.money:
-            return self._money_node(i, amt.end, int(amt.value))
+            node = self._money_node(i, amt.end, int(amt.value))
+            # "163.200.000 ngàn": đồng already grouped, then multiplied again (a slip, or not?)
+            node.doubtful = t.kind == "n" and amt.mult > 1 and len(t.text) > 9
+            return node
         return self._count_node(i, t, amt)
 
     def _digits_not_a_figure(self, i: int, t: Token) -> Node | None:
@@ -961,7 +965,7 @@ class _Reader:
             return
         m.taken = True
         key.add_part(m)
-        key.doubtful |= far
+        key.doubtful |= far or m.doubtful
 
     def _money_lead_before(self, m: Node) -> bool:
         """``trị giá``, ``tổng``, ``kinh phí``, ``thu được`` … just before money node ``m``."""
