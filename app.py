@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+import handlers
 from bot.config import Settings
+from bot.devtools import cli
 from bot.logs import setup_logging
+from bot.web import downloads, health, pages, webhook
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -18,9 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["SECRET_KEY"] = settings.secret_key
 
-    from bot.devtools import cli
-    from bot.web import downloads, health, pages, webhook
-
+    handlers.load_all()  # what the worker jobs run in this process (tests, flask commands) can route
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)

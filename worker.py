@@ -12,7 +12,9 @@ import logging
 
 from rq import Queue, SimpleWorker, Worker
 
+import handlers
 from bot.config import Settings
+from bot.digest.schedule import start_cron
 from bot.logs import setup_logging
 from bot.storage.redis_server import connect, resolve_redis_url
 from bot.web.queue import QUEUES
@@ -44,12 +46,11 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings.from_env()
     setup_logging(settings.log_level)
     logging.getLogger("rq.worker").setLevel(logging.WARNING)
+    handlers.load_all()  # the router's command table, before the first job
     worker = build_worker(settings)
     if args.burst:
         worker.work(burst=True, with_scheduler=True, logging_level=settings.log_level)
         return
-    from bot.digest.schedule import start_cron
-
     cron = start_cron(settings)
     try:
         worker.work(with_scheduler=True, logging_level=settings.log_level)

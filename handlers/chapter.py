@@ -5,11 +5,10 @@ from __future__ import annotations
 import difflib
 
 from bot.conversation.context import Ctx
+from bot.conversation.router import MEMBER, Reply, command
 from bot.parsing.text import fold
 from bot.reporting import stats
 from bot.web.events import Message
-from handlers import MEMBER, Reply, command
-from handlers.mine import chapter_view
 
 _NAME_WORDS = ("chi hoi", "thon", "truong", "xom", "ap", "to dan pho")
 
@@ -63,5 +62,5 @@ def handle(message: Message, ctx: Ctx, args: str):
     if len(found) != 1:
         return Reply("chapter_choices", {"query": args, "chapters": found or chapters, "not_found": not found})
     chapter = found[0]
-    view = chapter_view(ctx, chapter, ctx.local_today(chapter.org.timezone))
+    view = stats.chapter_view(ctx.session, chapter, ctx.local_today(chapter.org.timezone))
     return Reply("chapter", view)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.conversation.context import Ctx
+from bot.conversation.router import Reply
 from bot.periods import Period, parse_period
 from bot.storage.models import Organization
-from handlers import Reply
 
 
 def period_or_reply(args: str, ctx: Ctx, org: Organization, default) -> tuple[Period | None, Reply | None]:

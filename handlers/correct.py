@@ -6,13 +6,14 @@ import re
 
 from bot.conversation import pending
 from bot.conversation.context import Ctx
+from bot.conversation.router import HEAD, Reply, command
 from bot.parsing import parse_report
 from bot.parsing.text import fold
-from bot.reporting.stats import catalog_for_org
-from bot.storage.reports import item_views, store_report
+from bot.reporting.stats import catalog_for_org, item_views
+from bot.storage.reports import log_change, snapshot
 from bot.web.events import Message
-from handlers import HEAD, Reply, command
-from handlers.undo import UNDO_WINDOW, last_report, log_change, snapshot
+from handlers import report
+from handlers.undo import UNDO_WINDOW, last_report
 
 # "sửa nhà …" / "sửa 2 căn nhà" reports repaired houses; it is not a correction.
 _HOUSE_REPAIR = re.compile(r"^(?:\d+\s+)?(?:(?:can|ngoi|cai)\s+)?nha\b")
@@ -21,8 +22,6 @@ _HOUSE_REPAIR = re.compile(r"^(?:\d+\s+)?(?:(?:can|ngoi|cai)\s+)?nha\b")
 @command("sửa", "sua", "sửa lại", "sua lai", "sửa báo cáo", "sua bao cao", roles=(HEAD,))
 def handle(message: Message, ctx: Ctx, args: str):
     if _HOUSE_REPAIR.match(fold(args.strip())):
-        from handlers import report
-
         return report.handle(message, ctx)
     if not args.strip():
         return Reply("correct_empty")
@@ -37,7 +36,7 @@ def handle(message: Message, ctx: Ctx, args: str):
     before_views = item_views(old.items, catalog)
     before = snapshot(old)
     old.status = "replaced"
-    new = store_report(
+    new = report.save_report(
         ctx,
         org=chapter.org,
         chapter=chapter,
@@ -46,7 +45,8 @@ def handle(message: Message, ctx: Ctx, args: str):
         report_date=result.date or old.report_date,  # the corrected report keeps its day unless it names one
         replaces_id=old.id,
     )
-    log_change(ctx, old, "correct", before, snapshot(new), new_report_id=new.id)
+    log_change(ctx.session, old, "correct", before, snapshot(new), person_id=ctx.person_id, at=ctx.now,
+               new_report_id=new.id)
     pending.clear(ctx, message.sender_id)  # a pending question about the old report is answered
     return Reply(
         "correct",

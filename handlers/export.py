@@ -6,10 +6,10 @@ OA file messages take only PDF/DOC/DOCX/CSV, so the workbook is served by GET /e
 from __future__ import annotations
 
 from bot.conversation.context import Ctx
+from bot.conversation.router import MEMBER, Reply, command
 from bot.periods import this_month
 from bot.reporting.xlsx import LINK_MAX_AGE, export_link
 from bot.web.events import Message
-from handlers import MEMBER, Reply, command
 from handlers.committee import period_or_reply
 
 

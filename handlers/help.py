@@ -1,8 +1,8 @@
 """``giúp``: how to report, with examples, and the commands this person may use."""
 
 from bot.conversation.context import Ctx
+from bot.conversation.router import Reply, command
 from bot.web.events import Message
-from handlers import Reply, command
 
 
 @command("giúp", "giup", "help", "hướng dẫn", "huong dan", "?")

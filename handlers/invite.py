@@ -12,11 +12,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.conversation.context import Ctx
+from bot.conversation.router import ADMIN, ANYONE, Reply, command
 from bot.reporting import stats
 from bot.storage.models import Chapter, Identity, Invite, Membership, Person
 from bot.storage.store import insert_ignore
 from bot.web.events import Message
-from handlers import ADMIN, ANYONE, Reply, command
 from handlers.chapter import find_chapters
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

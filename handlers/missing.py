@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import handlers
 from bot.conversation.context import Ctx
-from bot.parsing.text import fold
+from bot.conversation.router import MEMBER, Reply, command, has_command
 from bot.periods import last_days
 from bot.reporting import stats
 from bot.web.events import Message
-from handlers import MEMBER, Reply, command
 from handlers.committee import period_or_reply
 
 
 @command("chưa báo cáo", "chua bao cao", "chưa bc", "chua bc", roles=(MEMBER,))
 def handle(message: Message, ctx: Ctx, args: str):
     orgs = ctx.committee_orgs
-    can_remind = any(fold("nhắc") in c.triggers for c in handlers.COMMANDS) and bool(ctx.admin_orgs)
+    can_remind = has_command("nhắc") and bool(ctx.admin_orgs)
     replies = []
     for org in orgs:
         period, ask_again = period_or_reply(args, ctx, org, last_days)

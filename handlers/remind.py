@@ -5,14 +5,13 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.conversation.context import Ctx
+from bot.conversation.router import ADMIN, Reply, command
+from bot.digest.reminders import plan_reminders
 from bot.web.events import Message
-from handlers import ADMIN, Reply, command
 
 
 @command("nhắc", "nhac", "nhắc nhở", "nhac nho", roles=(ADMIN,))
 def handle(message: Message, ctx: Ctx, args: str):
-    from bot.digest.reminders import plan_reminders
-
     replies = []
     for org in ctx.admin_orgs:
         day = ctx.now.astimezone(ZoneInfo(org.timezone)).date()

@@ -10,12 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from bot.conversation import pending
 from bot.conversation.context import Ctx
+from bot.conversation.router import Reply, default
 from bot.parsing import parse_report
 from bot.parsing.text import fold
+from bot.reporting.stats import item_views
 from bot.storage.models import Report, ReportItem
-from bot.storage.reports import item_views, store_report
+from bot.storage.reports import add_report, log_change, snapshot
 from bot.web.events import Message
-from handlers import Reply
 
 
 def split_chapter_prefix(text: str, chapters) -> tuple[object | None, str]:
@@ -29,14 +30,16 @@ def split_chapter_prefix(text: str, chapters) -> tuple[object | None, str]:
     return None, text
 
 
-def handle(message: Message, ctx: Ctx):
+@default
+def handle(message: Message, ctx: Ctx, *, only_if_report: bool = False):
+    """Record the head's message as a report; with ``only_if_report``, None when it holds no figures."""
     chapters = ctx.head_chapters
     chapter, text = split_chapter_prefix(message.text, chapters)
     if chapter is None and len(chapters) > 1:
         org = chapters[0].org
         result = parse_report(message.text, message.sent_at, ctx.catalog_for(org))
         if not result.items:
-            return Reply("report_nothing", {"text": message.text})
+            return None if only_if_report else Reply("report_nothing", {"text": message.text})
         pending.ask(
             ctx,
             message.sender_id,
@@ -45,21 +48,21 @@ def handle(message: Message, ctx: Ctx):
         )
         return Reply("which_chapter", {"chapters": chapters})
     chapter = chapter or chapters[0]
-    return record(message, ctx, chapter, text)
+    return record(message, ctx, chapter, text, only_if_report=only_if_report)
 
 
-def record(message: Message, ctx: Ctx, chapter, text: str):
+def record(message: Message, ctx: Ctx, chapter, text: str, *, only_if_report: bool = False):
     """Parse ``text`` for ``chapter`` and store it; the reply shows exactly what was recorded."""
     org = chapter.org
     catalog = ctx.catalog_for(org)
     result = parse_report(text, message.sent_at, catalog)
     if not result.items:
-        return Reply("report_nothing", {"text": text})
+        return None if only_if_report else Reply("report_nothing", {"text": text})
     report_date = result.date or message.sent_at.astimezone(ZoneInfo(org.timezone)).date()
     duplicate = find_duplicate(ctx, chapter, result.items)
     odd = [] if duplicate else outliers(ctx, chapter, result.items, catalog)
     status = "pending" if duplicate or odd else "active"
-    report = store_report(
+    report = save_report(
         ctx, org=org, chapter=chapter, text=text, items=result.items, report_date=report_date, status=status
     )
     shown = {
@@ -75,6 +78,14 @@ def record(message: Message, ctx: Ctx, chapter, text: str):
         pending.ask(ctx, message.sender_id, "outlier", {"report_id": report.id})
         return Reply("report_outlier", {**shown, "reasons": odd})
     return Reply("report_saved", shown)
+
+
+def save_report(ctx: Ctx, *, org, chapter, text: str, items, report_date, status: str = "active",
+                replaces_id=None) -> Report:
+    """Store ``items`` as the sender's report for ``chapter``, linked to the event being handled."""
+    return add_report(ctx.session, org_id=org.id, chapter_id=chapter.id, person_id=ctx.person_id,
+                      event_id=ctx.event_id, report_date=report_date, raw_text=text, items=items,
+                      now=ctx.now, status=status, replaces_id=replaces_id)
 
 
 # --------------------------------------------------------------------------- checks before counting
@@ -148,11 +159,9 @@ def _pending(ctx: Ctx, state: dict) -> Report | None:
 
 
 def _settle(message: Message, ctx: Ctx, report: Report, status: str, action: str) -> Reply:
-    from handlers.undo import log_change, snapshot
-
     before = snapshot(report)
     report.status = status
-    log_change(ctx, report, action, before, snapshot(report))
+    log_change(ctx.session, report, action, before, snapshot(report), person_id=ctx.person_id, at=ctx.now)
     pending.clear(ctx, message.sender_id)
     chapter = next(c for c in ctx.head_chapters if c.id == report.chapter_id)
     shown = {"chapter": chapter, "date": report.report_date, "items": item_views(report.items, ctx.catalog_for(chapter.org))}

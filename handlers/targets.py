@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from bot.conversation.context import Ctx
+from bot.conversation.router import MEMBER, Reply, command
 from bot.parsing.text import fold
 from bot.periods import year_share
 from bot.reporting import stats
 from bot.web.events import Message
-from handlers import MEMBER, Reply, command
 
 _YEAR = re.compile(r"^(?:nam\s*)?(\d{4})$")
 

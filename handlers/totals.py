@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.conversation.context import Ctx
+from bot.conversation.router import MEMBER, Reply, command
 from bot.periods import parse_period, this_month
 from bot.reporting import stats
 from bot.web.events import Message
-from handlers import MEMBER, Reply, command
 from handlers.committee import period_or_reply
 
 

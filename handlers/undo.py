@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from bot.conversation import pending
 from bot.conversation.context import Ctx
-from bot.reporting.stats import catalog_for_org
-from bot.storage.models import Report, ReportChange
-from bot.storage.reports import item_views
+from bot.conversation.router import HEAD, Reply, command
+from bot.reporting.stats import catalog_for_org, item_views
+from bot.storage.models import Report
+from bot.storage.reports import log_change, snapshot
 from bot.web.events import Message
-from handlers import HEAD, Reply, command
 
 UNDO_WINDOW = timedelta(days=7)
 OPEN = ("active", "pending")  # a pending report (awaiting confirmation) may be cancelled or corrected too
@@ -38,39 +38,10 @@ def last_report(ctx: Ctx) -> Report | None:
     )
 
 
-def snapshot(report: Report) -> dict:
-    """What a report said, for ReportChange.before/after."""
-    return {
-        "report_id": report.id,
-        "report_date": report.report_date.isoformat(),
-        "status": report.status,
-        "raw_text": report.raw_text,
-        "items": [
-            {"indicator": i.indicator, "quantity": i.quantity, "value_vnd": i.value_vnd} for i in report.items
-        ],
-    }
-
-
-def log_change(ctx: Ctx, report: Report, action: str, before: dict, after: dict | None = None, new_report_id=None) -> None:
-    ctx.session.add(
-        ReportChange(
-            report_id=report.id,
-            new_report_id=new_report_id,
-            org_id=report.org_id,
-            action=action,
-            person_id=ctx.person.id if ctx.person else None,
-            at=ctx.now,
-            before=before,
-            after=after,
-        )
-    )
-    ctx.session.flush()
-
-
 def cancel(ctx: Ctx, report: Report) -> None:
     before = snapshot(report)
     report.status = "cancelled"
-    log_change(ctx, report, "cancel", before, snapshot(report))
+    log_change(ctx.session, report, "cancel", before, snapshot(report), person_id=ctx.person_id, at=ctx.now)
 
 
 @command("huỷ", "hủy", "huy", "huỷ báo cáo", "hủy báo cáo", roles=(HEAD,))

@@ -16,6 +16,7 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+import handlers
 from bot.config import Settings
 from bot.storage.db import dispose_all, get_engine, session_scope, upgrade
 from bot.storage.models import Base
@@ -153,6 +154,7 @@ def org(settings):
 
 def drain(redis_url: str) -> int:
     """Run every queued job in this process with RQ's SimpleWorker; the number of jobs run."""
+    handlers.load_all()  # as worker.py does at start-up
     conn = connect(redis_url)
     worker = SimpleWorker([Queue(q, connection=conn) for q in QUEUES], connection=conn)
     worker.work(burst=True, with_scheduler=False)

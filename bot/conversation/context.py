@@ -51,6 +51,10 @@ class Ctx:
         return list(self.session.scalars(select(Organization).where(Organization.id.in_(ids)))) if ids else []
 
     @property
+    def person_id(self) -> int | None:
+        return self.person.id if self.person else None
+
+    @property
     def roles(self) -> set[str]:
         return {m.role for m in self.memberships}
 

@@ -10,6 +10,7 @@ from redis.exceptions import LockError
 from bot import clock
 from bot.config import Settings, current_settings
 from bot.conversation.context import Ctx, load_sender
+from bot.conversation.router import Reply, route
 from bot.outbound import outbox
 from bot.outbound.sender import sender_for
 from bot.render import render
@@ -17,7 +18,6 @@ from bot.storage.db import sessionmaker_for
 from bot.storage.redis_server import connect, resolve_redis_url
 from bot.storage.store import save_inbound
 from bot.web import events
-from handlers import Reply
 
 log = logging.getLogger(__name__)
 SENDER_LOCK_TTL = 30  # seconds; far above one event's work
@@ -92,8 +92,6 @@ def _handle(session, settings, conn, event, payload) -> str:
 
 
 def _answer(event, ctx: Ctx):
-    from bot.conversation.router import route
-
     if isinstance(event, events.Message):
         load_sender(ctx, event.channel, event.sender_id)
         _touch(ctx, event)

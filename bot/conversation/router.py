@@ -1,21 +1,120 @@
-"""Routing one message: pending question, command, report, or a hint; returns Replies (no I/O)."""
+"""Routing one message: pending question, command, the default handler (a report), or a hint.
+
+The router owns the command table. Handler modules (``handlers/``) register into it when they are
+imported: ``@command(...)`` for a chat command, ``@default`` for what a chapter head's message is
+when it is no command. Matching ignores case, diacritics and a leading ``/``; the longest trigger
+wins. Handlers return ``Reply`` values (templates make the text); routing does no I/O but the
+database and Redis changes the handlers make.
+"""
 
 from __future__ import annotations
 
-import logging
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-import handlers
 from bot.conversation import pending
 from bot.conversation.context import Ctx
-from bot.parsing import parse_report
+from bot.parsing.text import fold
 from bot.web.events import Message
-from handlers import ADMIN, ANYONE, HEAD, Reply
 
-log = logging.getLogger(__name__)
-handlers.load_all()
+HEAD, ADMIN, MEMBER, ANYONE = "head", "admin", "member", "anyone"
 
 
-def allowed(cmd: handlers.Command, ctx: Ctx) -> bool:
+@dataclass(frozen=True)
+class Reply:
+    """What to say: a template and its data; ``to`` None means the sender, quoting their message."""
+
+    template: str
+    context: dict = field(default_factory=dict)
+    to: str | None = None
+    channel: str | None = None
+    quote: bool = True
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    triggers: tuple[str, ...]  # folded words, e.g. ("chua bao cao",)
+    handler: Callable
+    roles: frozenset[str]
+
+
+COMMANDS: list[Command] = []
+# handler(message, ctx, *, only_if_report=False) -> Reply | list[Reply] | None; None when
+# ``only_if_report`` and the message holds no figures.
+_default: list[Callable] = []
+
+
+def command(name: str, *triggers: str, roles: tuple[str, ...] = (ANYONE,)):
+    """Register the decorated ``handler(message, ctx, args)`` under ``name`` and ``triggers``."""
+
+    def decorate(func):
+        folded = tuple(fold(t) for t in (name, *triggers))
+        COMMANDS.append(Command(name, folded, func, frozenset(roles)))
+        return func
+
+    return decorate
+
+
+def default(func):
+    """Register the decorated handler for a chapter head's message that is no command."""
+    _default[:] = [func]
+    return func
+
+
+def has_command(word: str) -> bool:
+    """Whether some registered command answers to ``word``."""
+    return any(fold(word) in c.triggers for c in COMMANDS)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(fold(text).lstrip("/").split())
+
+
+def match(text: str) -> tuple[Command, str] | None:
+    """The command ``text`` starts with, and the rest of the text (original case), or None."""
+    norm = _normalise(text)
+    best: tuple[str, Command] | None = None
+    for cmd in COMMANDS:
+        for trigger in cmd.triggers:
+            if norm == trigger or norm.startswith((trigger + " ", trigger + ":")):
+                if best is None or len(trigger) > len(best[0]):
+                    best = (trigger, cmd)
+    if best is None:
+        return None
+    trigger, cmd = best
+    n = len(trigger.split())
+    words = text.strip().lstrip("/").split(None, n)
+    rest = words[n] if len(words) > n else ""
+    if len(words) == n and ":" in words[-1]:  # "xem:abc" written without a space
+        rest = words[-1].split(":", 1)[1]
+    return cmd, rest.lstrip(": ").strip()
+
+
+def suggest(text: str, limit: int = 3) -> list[str]:
+    """Command names that look like the first word(s) of ``text`` ("bạn muốn nói …?")."""
+    norm = _normalise(text)
+    if not norm:
+        return []
+    words = norm.split()
+    names = {}
+    for cmd in COMMANDS:
+        for trigger in cmd.triggers:
+            names.setdefault(trigger, cmd.name)
+    candidates = []
+    for n in (1, 2, 3):
+        head = " ".join(words[:n])
+        candidates += difflib.get_close_matches(head, list(names), n=limit, cutoff=0.75)
+    seen, out = set(), []
+    for trigger in candidates:
+        if names[trigger] not in seen:
+            seen.add(names[trigger])
+            out.append(names[trigger])
+    return out[:limit]
+
+
+def allowed(cmd: Command, ctx: Ctx) -> bool:
     if ANYONE in cmd.roles:
         return True
     roles = ctx.roles
@@ -26,34 +125,32 @@ def allowed(cmd: handlers.Command, ctx: Ctx) -> bool:
 
 def route(message: Message, ctx: Ctx) -> list[Reply]:
     """The replies to ``message``, after whatever it changes in the database."""
-    from handlers import report
-
+    if not _default:
+        raise RuntimeError("no handlers registered: call handlers.load_all() at start-up")
     answer = pending.resume(message, ctx)
     if answer is not None:
         return _listify(answer)
-    found = handlers.match(message.text)
+    found = match(message.text)
     if found is not None:
         cmd, args = found
         if allowed(cmd, ctx):
             return _listify(cmd.handler(message, ctx, args))
-        return [refusal(cmd, message, ctx)]
+        return _listify(refusal(cmd, message, ctx))
     if ctx.head_chapters:
-        return _listify(report.handle(message, ctx))
+        return _listify(_default[0](message, ctx))
     if ctx.memberships:
-        return [Reply("not_understood_admin", {"suggestions": handlers.suggest(message.text)})]
+        return [Reply("not_understood_admin", {"suggestions": suggest(message.text)})]
     return [Reply("unknown_sender")]
 
 
-def refusal(cmd: handlers.Command, message: Message, ctx: Ctx):
+def refusal(cmd: Command, message: Message, ctx: Ctx):
     """What someone gets for a command they may not use; never any data."""
-    from handlers import report
-
     if ctx.head_chapters and HEAD not in cmd.roles:
         # A head's report may start with a command word ("Tổng cộng trao 20 suất quà",
         # "Chi hội thôn … hiến máu 8 đv"): with figures in it, it is a report.
-        org = ctx.head_chapters[0].org
-        if parse_report(message.text, message.sent_at, ctx.catalog_for(org)).items:
-            return report.handle(message, ctx)
+        answer = _default[0](message, ctx, only_if_report=True)
+        if answer is not None:
+            return answer
     if ctx.identity is None or not ctx.memberships:
         return Reply("unknown_sender")
     if cmd.roles == {HEAD}:

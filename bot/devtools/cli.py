@@ -8,9 +8,17 @@ from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
+from sqlalchemy import select
 
 from bot import clock
-from bot.storage.db import session_scope, upgrade
+from bot.devtools.orgs import OrgFileError, import_org, load_org_file
+from bot.digest import jobs as digest_jobs
+from bot.parsing import parse_report
+from bot.reporting.xlsx import write_workbook
+from bot.storage.db import session_scope, sessionmaker_for, upgrade
+from bot.storage.models import Organization
+from bot.storage.redis_server import connect, resolve_redis_url
+from bot.zalo.sim import simulator_command
 
 
 def _settings():
@@ -28,8 +36,6 @@ def init_db_command():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_org_command(path: str):
     """Create or update an organization from a YAML file (idempotent)."""
-    from bot.devtools.orgs import OrgFileError, import_org, load_org_file
-
     settings = _settings()
     upgrade(settings.database_url)
     try:
@@ -49,8 +55,6 @@ def parse_command():
     (``sure`` false: the bot would ask before counting the item; ``nil``: a report of no
     activity); a line that cannot be read gives ``{"error": "..."}`` and the next one goes on.
     """
-    from bot.parsing import parse_report
-
     out = sys.stdout
     for line in sys.stdin:
         if not line.strip():
@@ -79,11 +83,6 @@ def parse_command():
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="the .xlsx to write")
 def export_command(org_code: str, start, end, out: str):
     """Write the period's report (chapters × indicators, targets, every report) to an .xlsx."""
-    from sqlalchemy import select
-
-    from bot.reporting.xlsx import write_workbook
-    from bot.storage.models import Organization
-
     if end < start:
         raise click.BadParameter("--to is before --from")
     with session_scope(_settings().database_url) as session:
@@ -94,9 +93,34 @@ def export_command(org_code: str, start, end, out: str):
     click.echo(f"Đã xuất báo cáo {org_code} từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}: {out}")
 
 
-def register(app: Flask) -> None:
-    from bot.digest.jobs import digest_command
-    from bot.zalo.sim import simulator_command
+@click.command("digest")
+@click.option("--org", "org_code", required=True, help="the organization's code")
+@click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="the local day, YYYY-MM-DD")
+@click.option("--send", is_flag=True, help="deliver it as the schedule would (once per day)")
+def digest_command(org_code: str, day: datetime, send: bool):
+    """Print an organization's digest for a day; with --send, deliver it (exactly once)."""
+    settings = _settings()
+    the_day = day.date()
+    session = sessionmaker_for(settings.database_url)()
+    try:
+        try:
+            org = digest_jobs.org_by_code(session, org_code)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        text, _facts = digest_jobs.compose(session, org, the_day, clock.now())
+        click.echo(text)
+        if send:
+            conn = connect(resolve_redis_url(settings))
+            try:
+                result = digest_jobs.run_digest(session, settings, conn, org_code, the_day, clock.now())
+            finally:
+                conn.close()
+            click.echo(f"-- {result}")
+    finally:
+        session.close()
 
+
+def register(app: Flask) -> None:
     for cmd in (init_db_command, import_org_command, parse_command, export_command, simulator_command, digest_command):
         app.cli.add_command(cmd)

@@ -1,4 +1,4 @@
-"""RQ entry points for the schedule's tick and the evening digest, and ``flask digest``.
+"""RQ entry points for the schedule's tick and the evening digest (``flask digest`` in bot.devtools.cli).
 
 ``tick`` runs every few minutes (``bot.digest.schedule``) and enqueues ``send_digest`` for each
 organization whose local digest time has passed today, until that day's digest is done; the
@@ -15,8 +15,6 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import click
-from flask.cli import with_appcontext
 from redis.exceptions import LockError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
@@ -208,36 +206,3 @@ def _send_chart(session, sender, sink, org, day, dests: list[Dest], now) -> None
     except Exception as exc:  # the text digest never depends on the chart
         session.rollback()
         log.warning("digest.chart_skipped", extra={"org": org.code, "error": f"{type(exc).__name__}: {exc}"[:300]})
-
-
-# -- flask digest --------------------------------------------------------------------------------
-
-@click.command("digest")
-@with_appcontext
-@click.option("--org", "org_code", required=True, help="the organization's code")
-@click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="the local day, YYYY-MM-DD")
-@click.option("--send", is_flag=True, help="deliver it as the schedule would (once per day)")
-def digest_command(org_code: str, day: datetime, send: bool):
-    """Print an organization's digest for a day; with --send, deliver it (exactly once)."""
-    from flask import current_app
-
-    settings = current_app.config["SETTINGS"]
-    the_day = day.date()
-    session = sessionmaker_for(settings.database_url)()
-    try:
-        try:
-            org = org_by_code(session, org_code)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
-        text, _facts = compose(session, org, the_day, clock.now())
-        click.echo(text)
-        if send:
-            conn = connect(resolve_redis_url(settings))
-            try:
-                result = run_digest(session, settings, conn, org_code, the_day, clock.now())
-            finally:
-                conn.close()
-            click.echo(f"-- {result}")
-    finally:
-        session.close()

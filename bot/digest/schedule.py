@@ -20,6 +20,7 @@ import threading
 from rq.cron import CronScheduler
 
 from bot.config import Settings
+from bot.digest.jobs import tick
 from bot.storage.redis_server import connect, resolve_redis_url
 from bot.web.queue import SCHEDULED_QUEUE
 
@@ -73,8 +74,6 @@ class CronThread:
 
 def start_cron(settings: Settings, interval: int = TICK_SECONDS) -> CronThread:
     """Start RQ's CronScheduler enqueueing ``tick`` on the "scheduled" queue every ``interval`` s."""
-    from bot.digest.jobs import tick
-
     conn = connect(resolve_redis_url(settings))
     scheduler = CronScheduler(connection=conn, logging_level=settings.log_level)
     # Pass only simple arguments (none here): rq cron always pickles (docs/dependencies.md#rq).

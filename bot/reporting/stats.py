@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.parsing.catalog import Catalog, catalog_for, default_catalog
-from bot.periods import year_share
+from bot.periods import this_month, year_share
 from bot.storage.models import Chapter, Organization, Report, ReportItem, Target
-from bot.storage.reports import indicator_view
 
 ACTIVE = "active"
 
@@ -170,3 +169,39 @@ def progress_views(rows: list[Progress], catalog: Catalog) -> list[dict]:
         {**indicator_view(p.indicator, catalog), "done": p.done, "target": p.target, "money": p.money, "pace": p.pace}
         for p in rows
     ]
+
+
+def indicator_view(code: str, catalog) -> dict:
+    """How templates name an indicator: its code, Vietnamese name and unit (the code if unknown)."""
+    indicator = catalog.get(code)
+    return {
+        "code": code,
+        "name": indicator.name if indicator else code,
+        "unit": indicator.unit if indicator else "",
+    }
+
+
+def item_views(items, catalog) -> list[dict]:
+    """What a template needs to show an item: code, name, unit, quantity, value."""
+    return [
+        {**indicator_view(item.indicator, catalog), "quantity": item.quantity, "value_vnd": item.value_vnd}
+        for item in items
+    ]
+
+
+def chapter_view(session: Session, chapter: Chapter, today: date) -> dict:
+    """A chapter's month totals, year progress and last report day, for the templates."""
+    org = chapter.org
+    catalog = catalog_for_org(org)
+    month = this_month(today)
+    found = totals(session, org.id, month.start, today, [chapter.id], catalog)
+    progress = target_progress(session, org, today, [chapter.id])
+    return {
+        "chapter": chapter,
+        "month": month,
+        "items": total_views(found, catalog),
+        "progress": progress_views(progress, catalog),
+        "year": today.year,
+        "share": year_share(today),
+        "last_date": last_report_date(session, chapter.id),
+    }

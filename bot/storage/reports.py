@@ -1,41 +1,74 @@
-"""Report writes shared by the handlers: store, show back."""
+"""Report writes: a new report with its items, and the history of its changes (cancel, correct, confirm)."""
 
 from __future__ import annotations
 
-from bot.conversation.context import Ctx
-from bot.storage.models import Report
-from bot.storage.store import add_report
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Report, ReportChange, ReportItem
 
 
-def store_report(ctx: Ctx, *, org, chapter, text: str, items, report_date, status: str = "active", replaces_id=None) -> Report:
-    return add_report(
-        ctx.session,
-        org_id=org.id,
-        chapter_id=chapter.id,
-        person_id=ctx.person.id if ctx.person else None,
-        event_id=ctx.event_id,
+def add_report(
+    session: Session,
+    *,
+    org_id: int,
+    chapter_id: int,
+    person_id: int | None,
+    event_id: int | None,
+    report_date: date,
+    raw_text: str,
+    items,
+    now: datetime,
+    status: str = "active",
+    replaces_id: int | None = None,
+) -> Report:
+    report = Report(
+        org_id=org_id,
+        chapter_id=chapter_id,
+        person_id=person_id,
+        event_id=event_id,
         report_date=report_date,
-        raw_text=text,
-        items=items,
-        now=ctx.now,
+        raw_text=raw_text,
         status=status,
         replaces_id=replaces_id,
+        created_at=now,
     )
+    report.items = [
+        ReportItem(indicator=i.indicator, quantity=i.quantity, value_vnd=i.value_vnd, source=i.source)
+        for i in items
+    ]
+    session.add(report)
+    session.flush()
+    return report
 
 
-def indicator_view(code: str, catalog) -> dict:
-    """How templates name an indicator: its code, Vietnamese name and unit (the code if unknown)."""
-    indicator = catalog.get(code)
+def snapshot(report: Report) -> dict:
+    """What a report said, for ReportChange.before/after."""
     return {
-        "code": code,
-        "name": indicator.name if indicator else code,
-        "unit": indicator.unit if indicator else "",
+        "report_id": report.id,
+        "report_date": report.report_date.isoformat(),
+        "status": report.status,
+        "raw_text": report.raw_text,
+        "items": [
+            {"indicator": i.indicator, "quantity": i.quantity, "value_vnd": i.value_vnd} for i in report.items
+        ],
     }
 
 
-def item_views(items, catalog) -> list[dict]:
-    """What a template needs to show an item: code, name, unit, quantity, value."""
-    return [
-        {**indicator_view(item.indicator, catalog), "quantity": item.quantity, "value_vnd": item.value_vnd}
-        for item in items
-    ]
+def log_change(session: Session, report: Report, action: str, before: dict, after: dict | None = None, *,
+               person_id: int | None, at: datetime, new_report_id: int | None = None) -> None:
+    """Record one change of ``report`` by ``person_id`` (the before and after snapshots)."""
+    session.add(
+        ReportChange(
+            report_id=report.id,
+            new_report_id=new_report_id,
+            org_id=report.org_id,
+            action=action,
+            person_id=person_id,
+            at=at,
+            before=before,
+            after=after,
+        )
+    )
+    session.flush()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.storage.models import InboundEvent, OutboundMessage, Report, ReportItem
+from bot.storage.models import InboundEvent, OutboundMessage
 
 
 def insert_ignore(session: Session, model, values: dict, conflict: list[str]) -> bool:
@@ -52,40 +52,6 @@ def save_inbound(session: Session, event, payload: dict, now: datetime) -> Inbou
         .where(InboundEvent.channel == event.channel, InboundEvent.event_key == event.event_key)
         .with_for_update()
     )
-
-
-def add_report(
-    session: Session,
-    *,
-    org_id: int,
-    chapter_id: int,
-    person_id: int | None,
-    event_id: int | None,
-    report_date: date,
-    raw_text: str,
-    items,
-    now: datetime,
-    status: str = "active",
-    replaces_id: int | None = None,
-) -> Report:
-    report = Report(
-        org_id=org_id,
-        chapter_id=chapter_id,
-        person_id=person_id,
-        event_id=event_id,
-        report_date=report_date,
-        raw_text=raw_text,
-        status=status,
-        replaces_id=replaces_id,
-        created_at=now,
-    )
-    report.items = [
-        ReportItem(indicator=i.indicator, quantity=i.quantity, value_vnd=i.value_vnd, source=i.source)
-        for i in items
-    ]
-    session.add(report)
-    session.flush()
-    return report
 
 
 def outbound_for(session: Session, prefix: str) -> list[OutboundMessage]:
