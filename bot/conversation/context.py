@@ -18,6 +18,8 @@ from bot.storage.models import Chapter, Identity, Membership, Organization, Pers
 
 @dataclass
 class Ctx:
+    """Built once per event by ``for_sender``, complete: who is writing is known from the start."""
+
     session: Session
     settings: Settings
     redis: redis.Redis
@@ -27,6 +29,27 @@ class Ctx:
     identity: Identity | None = None
     person: Person | None = None
     memberships: list[Membership] = field(default_factory=list)
+
+    @classmethod
+    def for_sender(cls, session: Session, settings: Settings, redis: redis.Redis, now: datetime, *,
+                   channel: str, sender_id: str | None, event_id: int | None = None) -> Ctx:
+        """The context of an event from ``sender_id`` on ``channel``: their identity, person and
+        memberships (none when unknown, or when the event has no sender)."""
+        identity = person = None
+        memberships: list[Membership] = []
+        if sender_id:
+            # The identity and its person in one query (the person row is then in the session's map).
+            found = session.execute(
+                select(Identity, Person)
+                .outerjoin(Person, Person.id == Identity.person_id)
+                .where(Identity.channel == channel, Identity.external_id == sender_id)
+            ).first()
+            if found is not None:
+                identity, person = found
+                memberships = list(session.scalars(
+                    select(Membership).where(Membership.person_id == identity.person_id).order_by(Membership.id)))
+        return cls(session=session, settings=settings, redis=redis, now=now, channel=channel, event_id=event_id,
+                   identity=identity, person=person, memberships=memberships)
 
     @cached_property
     def head_chapters(self) -> list[Chapter]:
@@ -63,22 +86,3 @@ class Ctx:
 
     def catalog_for(self, org: Organization) -> Catalog:
         return catalog_for(org.indicators)
-
-
-def load_sender(ctx: Ctx, channel: str, external_id: str) -> None:
-    """Fill in who is writing: their identity, person and roles (nothing when unknown)."""
-    # The identity and its person in one query (the person row is then in the session's map).
-    found = ctx.session.execute(
-        select(Identity, Person)
-        .outerjoin(Person, Person.id == Identity.person_id)
-        .where(Identity.channel == channel, Identity.external_id == external_id)
-    ).first()
-    identity, person = found if found is not None else (None, None)
-    ctx.channel = channel
-    ctx.identity = identity
-    if identity is None:
-        return
-    ctx.person = person
-    ctx.memberships = list(
-        ctx.session.scalars(select(Membership).where(Membership.person_id == identity.person_id).order_by(Membership.id))
-    )

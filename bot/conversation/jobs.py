@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from redis.exceptions import LockError
 
 from bot import clock
 from bot.config import Settings, current_settings
-from bot.conversation.context import Ctx, load_sender
+from bot.conversation.context import Ctx
 from bot.conversation.router import Reply, route
 from bot.outbound import outbox
 from bot.outbound.sender import sender_for
@@ -33,11 +32,14 @@ def runtime(settings: Settings | None = None):
     return settings, _conns[url]
 
 
-def handle_event(channel: str, payload_json: str) -> str:
-    """Store the event once, route it once, and send what it answered (each part once)."""
+def handle_event(kind: str, fields: dict, raw_body: str) -> str:
+    """Store the event once, route it once, and send what it answered (each part once).
+
+    The webhook parsed and checked the event: ``kind`` and ``fields`` rebuild it (``events.to_fields``),
+    ``raw_body`` is what Zalo sent, stored as it came."""
     settings, conn = runtime()
-    payload = json.loads(payload_json)
-    event = events.parse_bot_update(payload) if channel == events.BOT else events.parse_event(payload)
+    event = events.from_fields(kind, fields)
+    channel = event.channel
     sender_id = getattr(event, "sender_id", None) or "-"
     # One person's messages are handled one at a time, so "huỷ" always meets the report before it.
     # The lock outlives a worker that is killed while holding it, so it is short: the others then
@@ -49,7 +51,7 @@ def handle_event(channel: str, payload_json: str) -> str:
     try:
         session = sessionmaker_for(settings.database_url)()
         try:
-            return _handle(session, settings, conn, event, payload)
+            return _handle(session, settings, conn, event, raw_body)
         finally:
             session.close()
     finally:
@@ -59,29 +61,26 @@ def handle_event(channel: str, payload_json: str) -> str:
             log.warning("event.lock_expired", extra={"event": event.event_name})
 
 
-def _handle(session, settings, conn, event, payload) -> str:
+def _handle(session, settings, conn, event, raw_body: str) -> str:
     now = clock.now()
-    row = save_inbound(session, event, payload, now)
+    row = save_inbound(session, event, raw_body, now)
     prefix = f"evt:{row.id}:"
     expected = None  # how many outgoing rows this run recorded (None: recorded by an earlier run)
     if row.handled_at is None:
         expected = 0
-        ctx = Ctx(session=session, settings=settings, redis=conn, now=now, event_id=row.id)
-        replies = _answer(event, ctx)
-        replies = _throttle(ctx, event, replies)
+        ctx = Ctx.for_sender(session, settings, conn, now, channel=event.channel,
+                             sender_id=getattr(event, "sender_id", None), event_id=row.id)
+        replies = [reply.answering(event) for reply in _throttle(ctx, event, _answer(event, ctx))]
         for i, reply in enumerate(replies):
-            text = render(reply.template, **reply.context)
-            to = reply.to or (event.chat_id or event.sender_id if isinstance(event, events.Message) else event.sender_id)
-            quote = event.msg_id if reply.quote and reply.to is None and isinstance(event, events.Message) and event.channel == events.OA else None
             expected += outbox.record(
                 session,
                 key=f"{prefix}{i}",
-                channel=reply.channel or event.channel,
-                recipient=to,
+                channel=reply.channel,
+                recipient=reply.to,
                 kind="reply",
-                text=text,
+                text=render(reply.template, **reply.context),
                 now=now,
-                quote_id=quote,
+                quote_id=reply.quote_id,
             )
         row.handled_at = now
         session.commit()
@@ -93,13 +92,11 @@ def _handle(session, settings, conn, event, payload) -> str:
 
 def _answer(event, ctx: Ctx):
     if isinstance(event, events.Message):
-        load_sender(ctx, event.channel, event.sender_id)
         _touch(ctx, event)
         if event.event_name != "user_send_text" and event.channel == events.OA and not event.text.strip():
             return [Reply("media_not_supported")]
         return route(event, ctx)
     if isinstance(event, events.Follow):
-        load_sender(ctx, event.channel, event.sender_id)
         if event.followed:
             _touch(ctx, event)
             return [Reply("welcome", {"oa_name": "Chi hội Bot", "registered": bool(ctx.memberships)}, quote=False)]

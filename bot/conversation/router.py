@@ -11,25 +11,40 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.conversation import pending
 from bot.conversation.context import Ctx
 from bot.parsing.text import fold
-from bot.web.events import Message
+from bot.web.events import OA, Follow, Message
 
 HEAD, ADMIN, MEMBER, ANYONE = "head", "admin", "member", "anyone"
 
 
 @dataclass(frozen=True)
 class Reply:
-    """What to say: a template and its data; ``to`` None means the sender, quoting their message."""
+    """What to say, to whom and how: a template and its data, the recipient and channel, the quote.
+
+    Handlers leave ``to`` None to answer the sender; ``answering(event)`` then fills in where the
+    answer goes (the Bot platform's chat, else the sender) and, when ``quote``, the OA message it
+    quotes. A reply to someone else (``to`` given) never quotes.
+    """
 
     template: str
     context: dict = field(default_factory=dict)
     to: str | None = None
     channel: str | None = None
     quote: bool = True
+    quote_id: str | None = None
+
+    def answering(self, event: Message | Follow) -> Reply:
+        """This reply addressed as the answer to ``event``."""
+        channel = self.channel or event.channel
+        if self.to is not None:
+            return replace(self, channel=channel, quote_id=None)
+        to = getattr(event, "chat_id", None) or event.sender_id
+        quoted = self.quote and isinstance(event, Message) and event.channel == OA
+        return replace(self, to=to, channel=channel, quote_id=event.msg_id if quoted else None)
 
 
 @dataclass(frozen=True)

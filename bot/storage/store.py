@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Text, cast, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,8 +21,15 @@ def insert_ignore(session: Session, model, values: dict, conflict: list[str]) ->
     return session.execute(stmt).first() is not None
 
 
-def save_inbound(session: Session, event, payload: dict, now: datetime) -> InboundEvent:
-    """The stored row for this event, inserted on first sight (the database's dedup key).
+def _json_text(dialect: str, text: str):
+    """A JSON column's value written as the text it already is (not decoded and encoded again)."""
+    if dialect == "postgresql":
+        return cast(type_coerce(text, Text), JSON)
+    return type_coerce(text, Text)  # SQLite keeps JSON as text
+
+
+def save_inbound(session: Session, event, raw_body: str, now: datetime) -> InboundEvent:
+    """The stored row for this event with its raw body, inserted on first sight (the database's dedup key).
 
     First sight (the common case): the INSERT hands back the new row itself, already locked by
     this transaction until it commits. Seen before: the stored row, read ``FOR UPDATE``."""
@@ -34,7 +41,7 @@ def save_inbound(session: Session, event, payload: dict, now: datetime) -> Inbou
         event_name=event.event_name,
         sender_id=getattr(event, "sender_id", None) or getattr(event, "user_id", None),
         text=getattr(event, "text", None),
-        payload=payload,
+        payload=_json_text(dialect, raw_body),
         sent_at=event.sent_at,
         received_at=now,
     )

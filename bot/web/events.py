@@ -1,14 +1,15 @@
 """Zalo events parsed into small typed values (no I/O).
 
 ``parse_event`` turns an OA webhook body into one of the dataclasses below; ``parse_bot_update``
-does the same for the Zalo Bot platform. A body that is not a Zalo event raises ``InvalidEvent``;
+does the same for the Zalo Bot platform. The webhook parses once and hands the job the event's
+fields (``to_fields``); the job rebuilds the same value (``from_fields``). A body that is not a Zalo event raises ``InvalidEvent``;
 an event kind we do not use becomes ``Unknown`` (acknowledged, logged, otherwise ignored).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 OA = "oa"
@@ -77,6 +78,17 @@ class Unknown:
 
 
 Event = Message | Follow | Receipt | Unknown
+_KINDS = {cls.__name__: cls for cls in (Message, Follow, Receipt, Unknown)}
+
+
+def to_fields(event: Event) -> tuple[str, dict]:
+    """The event as its kind and plain fields, as a job receives it (``from_fields`` rebuilds it)."""
+    return type(event).__name__, {f.name: getattr(event, f.name) for f in fields(event)}
+
+
+def from_fields(kind: str, values: dict) -> Event:
+    """The event ``to_fields`` took apart: built from its fields, not parsed again."""
+    return _KINDS[kind](**values)
 
 
 def _id(value) -> str | None:

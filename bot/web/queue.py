@@ -9,10 +9,11 @@ event is the second guard, for redeliveries after the mark has expired.
 from __future__ import annotations
 
 import hashlib
-import json
 
 import redis
 from rq import Queue, Retry
+
+from bot.web.events import Event, to_fields
 
 EVENTS_QUEUE = "events"
 SCHEDULED_QUEUE = "scheduled"
@@ -52,18 +53,19 @@ return 1
 _enqueue_script = None
 
 
-def enqueue_event(conn: redis.Redis, channel: str, event_key: str, payload: dict) -> bool:
-    """Queue ``handle_event`` for this event; False when it is a known duplicate.
+def enqueue_event(conn: redis.Redis, event: Event, raw_body: str) -> bool:
+    """Queue ``handle_event`` for this event and its verified raw body; False when it is a known duplicate.
 
     Raises ``redis.RedisError`` when Redis cannot take it, ``Busy`` when another request is
     queueing the same event at this moment.
     """
     global _enqueue_script
+    channel, event_key = event.channel, event.event_key
     mark = mark_key(channel, event_key)
     queue = Queue(EVENTS_QUEUE, connection=conn)
     job = queue.create_job(
         "bot.conversation.jobs.handle_event",
-        args=(channel, json.dumps(payload, ensure_ascii=False)),
+        args=(*to_fields(event), raw_body),
         job_id=job_id_for(channel, event_key),
         retry=EVENT_RETRY,
         timeout=60,  # under the worker's heartbeat lapse (worker.py): never "abandoned" while alive

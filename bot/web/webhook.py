@@ -43,20 +43,25 @@ def _read_body() -> bytes | None:
 _ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
-def _decode(raw: bytes):
+def _decode(raw: bytes) -> tuple[str, object]:
+    """(the body as text, its JSON value); the value is None when it is not JSON we can store."""
     try:
         text = raw.decode("utf-8")
-        if _ESCAPED_NUL.search(text):
-            return None
-        return json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-
-
-def _queue(channel: str, event, payload: dict) -> tuple[Response, int]:
-    conn = app_redis(current_app)
+    except UnicodeDecodeError:
+        return "", None
+    if _ESCAPED_NUL.search(text):
+        return text, None
     try:
-        fresh = enqueue_event(conn, channel, event.event_key, payload)
+        return text, json.loads(text)
+    except (ValueError, RecursionError):
+        return text, None
+
+
+def _queue(event, body: str) -> tuple[Response, int]:
+    conn = app_redis(current_app)
+    channel = event.channel
+    try:
+        fresh = enqueue_event(conn, event, body)
     except Busy:
         return _answer(503, "busy")
     except redis.RedisError as exc:
@@ -79,7 +84,7 @@ def zalo_oa():
     if not verify_signature(raw, header, settings.zalo_app_id or "", settings.zalo_oa_secret_key or ""):
         log.warning("webhook.bad_signature", extra={"has_header": bool(header), "bytes": len(raw)})
         return _answer(401, "bad signature")
-    payload = _decode(raw)
+    body, payload = _decode(raw)
     if not isinstance(payload, dict):
         return _answer(400, "not JSON")
     app_id = payload.get("app_id")
@@ -94,7 +99,7 @@ def zalo_oa():
     if isinstance(event, events.Unknown):
         log.info("webhook.ignored", extra={"event": event.event_name})
         return _answer(200, "ignored")
-    return _queue(events.OA, event, payload)
+    return _queue(event, body)
 
 
 @bp.post("/webhook/zalo-bot")
@@ -108,11 +113,11 @@ def zalo_bot():
     if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
         log.warning("webhook.bot_bad_secret")
         return _answer(401, "bad secret token")
-    payload = _decode(raw)
+    body, payload = _decode(raw)
     try:
         event = events.parse_bot_update(payload)
     except events.InvalidEvent:
         return _answer(400, "not a Zalo Bot update")
     if isinstance(event, events.Unknown):
         return _answer(200, "ignored")
-    return _queue(events.BOT, event, payload)
+    return _queue(event, body)
