@@ -111,7 +111,7 @@ def run() -> list[dict]:
         def commune_code(org_id):  # what handlers/totals.py does, in a session of its own as a job has
             org = org_rows[org_id]
             with Session() as own:
-                catalog = stats.catalog_for_org(org)
+                catalog = org.catalog
                 found = stats.totals(own, org.id, month_start, today, catalog=catalog)
                 stats.total_views(found, catalog)
                 len(stats.reporting_chapter_ids(own, org.id, month_start, today))

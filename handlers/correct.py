@@ -9,7 +9,7 @@ from bot.conversation.context import Ctx
 from bot.conversation.router import HEAD, Reply, command
 from bot.parsing import parse_report
 from bot.parsing.text import fold
-from bot.reporting.stats import catalog_for_org, item_views
+from bot.reporting.stats import item_views
 from bot.storage.reports import log_change, snapshot
 from bot.web.events import Message
 from handlers import report
@@ -29,7 +29,7 @@ def handle(message: Message, ctx: Ctx, args: str):
     if old is None:
         return Reply("correct_nothing", {"days": UNDO_WINDOW.days})
     chapter = next(c for c in ctx.head_chapters if c.id == old.chapter_id)
-    catalog = catalog_for_org(chapter.org)
+    catalog = chapter.org.catalog
     result = parse_report(args, message.sent_at, catalog)
     if not result.items:
         return Reply("report_nothing", {"text": args})

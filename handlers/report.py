@@ -37,7 +37,7 @@ def handle(message: Message, ctx: Ctx, *, only_if_report: bool = False):
     chapter, text = split_chapter_prefix(message.text, chapters)
     if chapter is None and len(chapters) > 1:
         org = chapters[0].org
-        result = parse_report(message.text, message.sent_at, ctx.catalog_for(org))
+        result = parse_report(message.text, message.sent_at, org.catalog)
         if not result.items:
             return None if only_if_report else Reply("report_nothing", {"text": message.text})
         pending.ask(
@@ -54,7 +54,7 @@ def handle(message: Message, ctx: Ctx, *, only_if_report: bool = False):
 def record(message: Message, ctx: Ctx, chapter, text: str, *, only_if_report: bool = False):
     """Parse ``text`` for ``chapter`` and store it; the reply shows exactly what was recorded."""
     org = chapter.org
-    catalog = ctx.catalog_for(org)
+    catalog = org.catalog
     result = parse_report(text, message.sent_at, catalog)
     if not result.items:
         return None if only_if_report else Reply("report_nothing", {"text": text})
@@ -164,7 +164,7 @@ def _settle(message: Message, ctx: Ctx, report: Report, status: str, action: str
     log_change(ctx.session, report, action, before, snapshot(report), person_id=ctx.person_id, at=ctx.now)
     pending.clear(ctx, message.sender_id)
     chapter = next(c for c in ctx.head_chapters if c.id == report.chapter_id)
-    shown = {"chapter": chapter, "date": report.report_date, "items": item_views(report.items, ctx.catalog_for(chapter.org))}
+    shown = {"chapter": chapter, "date": report.report_date, "items": item_views(report.items, chapter.org.catalog)}
     return Reply("report_confirmed" if status == "active" else "report_dismissed", shown)
 
 

@@ -37,7 +37,7 @@ def handle(message: Message, ctx: Ctx, args: str):
                     "org": org,
                     "year": year,
                     "share": share,
-                    "progress": stats.progress_views(rows, stats.catalog_for_org(org)),
+                    "progress": stats.progress_views(rows, org.catalog),
                     "behind": len(behind),
                 },
             )

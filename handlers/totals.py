@@ -18,7 +18,7 @@ def handle(message: Message, ctx: Ctx, args: str):
         period, ask_again = period_or_reply(args, ctx, org, this_month)
         if ask_again is not None:
             return ask_again
-        catalog = stats.catalog_for_org(org)
+        catalog = org.catalog
         found = stats.totals(ctx.session, org.id, period.start, period.end, catalog=catalog)
         replies.append(
             Reply(

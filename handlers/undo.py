@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.conversation import pending
 from bot.conversation.context import Ctx
 from bot.conversation.router import HEAD, Reply, command
-from bot.reporting.stats import catalog_for_org, item_views
+from bot.reporting.stats import item_views
 from bot.storage.models import Report
 from bot.storage.reports import log_change, snapshot
 from bot.web.events import Message
@@ -51,7 +51,7 @@ def handle(message: Message, ctx: Ctx, args: str):
         return Reply("undo_nothing", {"days": UNDO_WINDOW.days})
     chapter = next(c for c in ctx.head_chapters if c.id == report.chapter_id)
     was_pending = report.status == "pending"
-    views = item_views(report.items, catalog_for_org(chapter.org))
+    views = item_views(report.items, chapter.org.catalog)
     cancel(ctx, report)
     pending.clear(ctx, message.sender_id)  # a question about this report is moot now
     return Reply(

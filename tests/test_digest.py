@@ -10,7 +10,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from bot.digest.build import build_digest, pace, render_digest, short_name, year_share
+from bot.digest.build import build_digest, pace, render_digest, short_name
+from bot.digest.build import year_percent as year_share
 from bot.digest.facts import Facts, Figure, OrgInfo, gather_facts, local_bounds
 from bot.digest.jobs import compose
 from bot.render import number, vnd

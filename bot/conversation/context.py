@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.config import Settings
-from bot.parsing import Catalog, catalog_for
 from bot.storage.models import Chapter, Identity, Membership, Organization, Person
 
 
@@ -83,6 +82,3 @@ class Ctx:
 
     def local_today(self, tz: str = "Asia/Ho_Chi_Minh") -> date:
         return self.now.astimezone(ZoneInfo(tz)).date()
-
-    def catalog_for(self, org: Organization) -> Catalog:
-        return catalog_for(org.indicators)

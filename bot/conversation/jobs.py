@@ -7,29 +7,19 @@ import logging
 from redis.exceptions import LockError
 
 from bot import clock
-from bot.config import Settings, current_settings
 from bot.conversation.context import Ctx
 from bot.conversation.router import Reply, route
 from bot.outbound import outbox
 from bot.outbound.sender import sender_for
 from bot.render import render
+from bot.runtime import runtime
 from bot.storage.db import sessionmaker_for
-from bot.storage.redis_server import connect, resolve_redis_url
+from bot.storage.locks import redis_lock
 from bot.storage.store import save_inbound
 from bot.web import events
 
 log = logging.getLogger(__name__)
 SENDER_LOCK_TTL = 30  # seconds; far above one event's work
-_conns: dict[str, object] = {}
-
-
-def runtime(settings: Settings | None = None):
-    """Settings and this process's Redis connection (jobs run in forked or spawned children)."""
-    settings = settings or current_settings()
-    url = resolve_redis_url(settings)
-    if url not in _conns:
-        _conns[url] = connect(url)
-    return settings, _conns[url]
 
 
 def handle_event(kind: str, fields: dict, raw_body: str) -> str:
@@ -44,21 +34,13 @@ def handle_event(kind: str, fields: dict, raw_body: str) -> str:
     # One person's messages are handled one at a time, so "huỷ" always meets the report before it.
     # The lock outlives a worker that is killed while holding it, so it is short: the others then
     # wait SENDER_LOCK_TTL at most, not minutes (each job is idempotent if it ever does expire).
-    lock = conn.lock(f"chb:lock:sender:{channel}:{sender_id}", timeout=SENDER_LOCK_TTL,
-                     blocking_timeout=SENDER_LOCK_TTL + 10)
-    if not lock.acquire():
-        raise LockError("sender lock busy")  # RQ retries the job later
-    try:
+    with redis_lock(conn, f"chb:lock:sender:{channel}:{sender_id}", ttl=SENDER_LOCK_TTL,
+                    wait=SENDER_LOCK_TTL + 10, busy=lambda: LockError("sender lock busy")):
         session = sessionmaker_for(settings.database_url)()
         try:
             return _handle(session, settings, conn, event, raw_body)
         finally:
             session.close()
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            log.warning("event.lock_expired", extra={"event": event.event_name})
 
 
 def _handle(session, settings, conn, event, raw_body: str) -> str:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from bot import clock
@@ -94,6 +95,7 @@ def export_command(org_code: str, start, end, out: str):
 
 
 @click.command("digest")
+@with_appcontext
 @click.option("--org", "org_code", required=True, help="the organization's code")
 @click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="the local day, YYYY-MM-DD")

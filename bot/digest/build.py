@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.digest.facts import Facts, Figure, OrgInfo
+from bot.periods import year_share
 from bot.render import VN_TZ, render
 
 # The default catalog's order; an organization's own indicators follow, then anything else.
@@ -46,7 +46,9 @@ class Line:
 
 
 @dataclass(frozen=True)
-class Progress:
+class TargetLine:
+    """One target's line: the year's figure against it in whole percent (stats.Progress is the query's row)."""
+
     code: str
     label: str
     done: int
@@ -81,7 +83,7 @@ class Digest:
     month: list[Line]
     year: int
     year_share: int  # % of the year gone by the end of ``day``
-    progress: list[Progress]
+    progress: list[TargetLine]
     year_other: list[Line]  # indicators with no target this year
     chapters: list[ChapterLine]
     silent: list[str]
@@ -120,10 +122,9 @@ def _lines(figures: dict[str, Figure], extra: list[str]) -> list[Line]:
             if (figures[c].quantity or 0) or (figures[c].value_vnd or 0)]
 
 
-def year_share(day: date) -> int:
+def year_percent(day: date) -> int:
     """The share of ``day``'s year gone by the end of that day, in whole percent."""
-    days = 366 if calendar.isleap(day.year) else 365
-    return round(100 * day.timetuple().tm_yday / days)
+    return round(100 * year_share(day))
 
 
 def pace(pct: int, share: int) -> str:
@@ -139,7 +140,7 @@ def pace(pct: int, share: int) -> str:
 def build_digest(org_info: OrgInfo, day: date, facts: Facts, now: datetime | None = None) -> Digest:
     """The digest of ``day`` for ``org_info`` from ``facts`` (see ``bot.digest.facts``)."""
     extra = list(facts.indicators)
-    share = year_share(day)
+    share = year_percent(day)
     progress = []
     for code in _order(facts.targets, extra):
         target = facts.targets[code]
@@ -148,7 +149,7 @@ def build_digest(org_info: OrgInfo, day: date, facts: Facts, now: datetime | Non
         fig = facts.year.get(code, Figure())
         done = (fig.value_vnd if code in MONEY_TARGET else fig.quantity) or 0
         pct = round(100 * done / target)
-        progress.append(Progress(code, LABELS.get(code, code), done, target,
+        progress.append(TargetLine(code, LABELS.get(code, code), done, target,
                                  "đ" if code in MONEY_TARGET else UNITS.get(code, ""), pct,
                                  pace(pct, share)))
     year_other = _lines({c: f for c, f in facts.year.items() if c not in facts.targets}, extra)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.reporting.stats import item_sums
 from bot.storage.models import (
     Chapter,
     Identity,
@@ -23,7 +24,6 @@ from bot.storage.models import (
     Person,
     Report,
     ReportChange,
-    ReportItem,
     Target,
 )
 
@@ -104,22 +104,8 @@ def local_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
 
 
 def _sums(session: Session, org_id: int, first: date, last: date, by_chapter: bool = False):
-    cols = [ReportItem.indicator, func.sum(ReportItem.quantity), func.count(ReportItem.quantity),
-            func.sum(ReportItem.value_vnd), func.count(ReportItem.value_vnd)]
-    group = [ReportItem.indicator]
-    if by_chapter:
-        cols.insert(0, Report.chapter_id)
-        group.insert(0, Report.chapter_id)
-    stmt = (
-        select(*cols)
-        .join(Report, Report.id == ReportItem.report_id)
-        .where(Report.org_id == org_id, Report.status == "active",
-               Report.report_date >= first, Report.report_date <= last)
-        .group_by(*group)
-    )
-    for row in session.execute(stmt):
-        *key, q_sum, q_n, v_sum, v_n = row
-        figure = Figure(int(q_sum) if q_n else None, int(v_sum) if v_n else None)
+    for *key, q_sum, v_sum in item_sums(session, org_id, first, last, group_by_chapter=by_chapter):
+        figure = Figure(int(q_sum) if q_sum is not None else None, int(v_sum) if v_sum is not None else None)
         yield (tuple(key) if by_chapter else key[0]), figure
 
 

@@ -11,45 +11,30 @@ what is still pending.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from redis.exceptions import LockError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.config import Settings
 from bot.digest.build import build_digest, render_digest
 from bot.digest.facts import OrgInfo, gather_facts
 from bot.digest.sinks import Dest, send_chart_once, sink_for, tell_admins
+from bot.outbound.outbox import StillSending
 from bot.outbound.sender import sender_for
+from bot.runtime import runtime
 from bot.storage.db import sessionmaker_for
+from bot.storage.locks import redis_lock
 from bot.storage.models import DigestLog, Organization
-from bot.storage.redis_server import connect, resolve_redis_url
 from bot.storage.store import insert_ignore
 from bot.web.queue import SCHEDULED_QUEUE
 
 log = logging.getLogger(__name__)
 DIGEST, REMINDER = "digest", "reminder"
 JOB_RETRY = Retry(max=6, interval=[10, 30, 60, 120, 300, 600])
-_conns: dict[str, object] = {}
-
-
-class StillSending(RuntimeError):
-    """Another worker claimed some rows moments ago; RQ retries this job later."""
-
-
-def runtime():
-    settings = Settings.from_env()
-    url = resolve_redis_url(settings)
-    if url not in _conns:
-        _conns[url] = connect(url)
-    return settings, _conns[url]
-
 
 
 def org_by_code(session: Session, org_code: str) -> Organization:
@@ -132,20 +117,11 @@ def send_digest(org_code: str, day_iso: str) -> str:
         session.close()
 
 
-@contextmanager
 def exclusive(conn, kind: str, org, day: date):
     """One job at a time for this org, day and kind. Only to keep two jobs from doing the same
     work side by side; the database's digest log decides what is sent."""
-    lock = conn.lock(f"chb:lock:{kind}:{org.id}:{day.isoformat()}", timeout=600, blocking_timeout=60)
-    if not lock.acquire():
-        raise StillSending(f"{kind} {org.code} {day} is being sent by another job")
-    try:
-        yield
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            pass
+    return redis_lock(conn, f"chb:lock:{kind}:{org.id}:{day.isoformat()}", ttl=600, wait=60,
+                      busy=lambda: StillSending(f"{kind} {org.code} {day} is being sent by another job"))
 
 
 def run_digest(session: Session, settings, conn, org_code: str, day: date, now: datetime) -> str:

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.digest.facts import reachable
-from bot.digest.jobs import REMINDER, StillSending, exclusive, log_row, org_by_code, runtime
+from bot.digest.jobs import REMINDER, exclusive, log_row, org_by_code
 from bot.digest.sinks import tell_admins
 from bot.outbound import outbox
+from bot.outbound.outbox import StillSending
 from bot.outbound.sender import sender_for
 from bot.render import render
+from bot.runtime import runtime
 from bot.storage.db import sessionmaker_for
 from bot.storage.models import (
     Chapter,

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.parsing.catalog import Catalog, catalog_for, default_catalog
+from bot.parsing.catalog import Catalog, default_catalog
 from bot.periods import this_month, year_share
 from bot.storage.models import Chapter, Organization, Report, ReportItem, Target
 
@@ -35,11 +35,9 @@ class Total:
         return self.quantity or 0
 
 
-def catalog_for_org(org: Organization) -> Catalog:
-    return catalog_for(org.indicators)
-
-
-def _item_sums(session: Session, org_id: int, start: date, end: date, chapter_ids=None, group_by_chapter=False):
+def item_sums(session: Session, org_id: int, start: date, end: date, chapter_ids=None, group_by_chapter=False):
+    """Rows of ([chapter id,] indicator, quantity sum, value sum) over active reports dated ``start``..``end``;
+    a sum is None where no item carried that field."""
     cols = [ReportItem.indicator, func.sum(ReportItem.quantity), func.sum(ReportItem.value_vnd)]
     if group_by_chapter:
         cols.insert(0, Report.chapter_id)
@@ -63,7 +61,7 @@ def totals(session: Session, org_id: int, start: date, end: date, chapter_ids=No
     """Indicator -> Total over active reports dated ``start``..``end`` (one chapter set, or all)."""
     out = {
         ind: Total(ind, int(q) if q is not None else None, int(v) if v is not None else None)
-        for ind, q, v in _item_sums(session, org_id, start, end, chapter_ids)
+        for ind, q, v in item_sums(session, org_id, start, end, chapter_ids)
     }
     return _ordered(out, catalog or default_catalog())
 
@@ -71,7 +69,7 @@ def totals(session: Session, org_id: int, start: date, end: date, chapter_ids=No
 def totals_by_chapter(session: Session, org_id: int, start: date, end: date) -> dict[int, dict[str, Total]]:
     """Chapter id -> indicator -> Total, over active reports in the period."""
     out: dict[int, dict[str, Total]] = {}
-    for chapter_id, ind, q, v in _item_sums(session, org_id, start, end, group_by_chapter=True):
+    for chapter_id, ind, q, v in item_sums(session, org_id, start, end, group_by_chapter=True):
         out.setdefault(chapter_id, {})[ind] = Total(ind, int(q) if q is not None else None, int(v) if v is not None else None)
     return out
 
@@ -137,7 +135,7 @@ class Progress:
 def target_progress(session: Session, org: Organization, today: date, chapter_ids=None, year: int | None = None) -> list[Progress]:
     """Year-to-date progress per indicator that has a target, in catalog order."""
     year = year or today.year
-    catalog = catalog_for_org(org)
+    catalog = org.catalog
     wanted = targets(session, org.id, year, chapter_ids)
     end = min(today, date(year, 12, 31))
     done = totals(session, org.id, date(year, 1, 1), end, chapter_ids, catalog)
@@ -192,7 +190,7 @@ def item_views(items, catalog) -> list[dict]:
 def chapter_view(session: Session, chapter: Chapter, today: date) -> dict:
     """A chapter's month totals, year progress and last report day, for the templates."""
     org = chapter.org
-    catalog = catalog_for_org(org)
+    catalog = org.catalog
     month = this_month(today)
     found = totals(session, org.id, month.start, today, [chapter.id], catalog)
     progress = target_progress(session, org, today, [chapter.id])

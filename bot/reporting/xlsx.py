@@ -89,7 +89,7 @@ def _reporter(session: Session, person_id: int | None) -> str:
 
 def build_workbook(session: Session, org: Organization, start: date, end: date) -> Workbook:
     """The workbook for ``org`` over ``start``..``end`` (both included)."""
-    catalog = stats.catalog_for_org(org)
+    catalog = org.catalog
     cols = columns(catalog)
     chapters = stats.chapters(session, org.id)
     by_chapter = stats.totals_by_chapter(session, org.id, start, end)

@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.parsing import Catalog, catalog_for
+
 
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes on every engine (SQLite would otherwise hand back naive ones)."""
@@ -63,6 +65,11 @@ class Organization(Base):
     reminder_time: Mapped[str | None] = mapped_column(String(5))
     indicators: Mapped[list] = mapped_column(JSON, default=list)  # the org's own indicators
     chapters: Mapped[list[Chapter]] = relationship(back_populates="org", order_by="Chapter.id")
+
+    @property
+    def catalog(self) -> Catalog:
+        """The indicators this organization counts: the default ones plus its own."""
+        return catalog_for(self.indicators)
 
 
 class Chapter(Base):

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
-import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
+import redis
 import requests
 from sqlalchemy import select
 
 from bot import clock as bot_clock
 from bot.storage.db import get_engine, session_scope
+from bot.storage.locks import redis_lock
 from bot.storage.models import ZaloToken
 from bot.zalo.errors import (
     RateLimited,
@@ -37,10 +38,6 @@ log = logging.getLogger(__name__)
 PROACTIVE_AGE = timedelta(hours=20)  # refresh well before Zalo's 25 h
 EXPIRY_MARGIN = timedelta(minutes=30)
 LOCK_TTL = 30  # seconds; longer than one token call
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
 
 
 def _fingerprint(token: str) -> str:
@@ -247,37 +244,15 @@ class TokenManager:
         return expires is None or self.clock() + margin >= expires
 
     # -- the lock --------------------------------------------------------------------------
+    @contextmanager
     def _lock(self):
-        return _RedisLock(self.redis, self.lock_key, LOCK_TTL, self.lock_wait)
-
-
-class _RedisLock:
-    """``SET key NX EX ttl``, polled until acquired; released only by its owner."""
-
-    def __init__(self, redis, key: str, ttl: int, wait: float):
-        self.redis, self.key, self.ttl, self.wait = redis, key, ttl, wait
-        self.value = uuid.uuid4().hex
-
-    def __enter__(self):
-        deadline = time.monotonic() + self.wait
-        delay = 0.01
-        while True:
-            try:
-                if self.redis.set(self.key, self.value, nx=True, ex=self.ttl):
-                    return self
-            except Exception as exc:  # redis.RedisError; Redis down means "try later"
-                raise Transient(0, f"Redis unavailable for the token lock: {type(exc).__name__}") \
-                    from None
-            if time.monotonic() >= deadline:
-                raise Transient(0, "timed out waiting for the Zalo token refresh lock")
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
-
-    def __exit__(self, *exc):
+        """The refresh lock; Redis down or the lock held too long means "try later" (Transient)."""
         try:
-            self.redis.eval(_RELEASE, 1, self.key, self.value)
-        except Exception:  # the lock expires by itself
-            log.warning("could not release the Zalo token lock; it expires in %ss", self.ttl)
+            with redis_lock(self.redis, self.lock_key, ttl=LOCK_TTL, wait=self.lock_wait, poll=0.02,
+                            busy=lambda: Transient(0, "timed out waiting for the Zalo token refresh lock")):
+                yield
+        except redis.RedisError as exc:
+            raise Transient(0, f"Redis unavailable for the token lock: {type(exc).__name__}") from None
 
 
 def _int(value) -> int:
