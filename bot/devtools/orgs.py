@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.parsing import Catalog, catalog_for
+from bot.parsing import Catalog
 from bot.storage.models import Chapter, Identity, Membership, Organization, Person, Target
 
 SINKS = {"fanout", "gmf_group", "bot_group"}
@@ -82,6 +82,16 @@ def _ensure_membership(session: Session, person_id: int, org_id: int, chapter_id
 
 def import_org(session: Session, spec: dict, now: datetime) -> Organization:
     """Create or update the organization described by ``spec`` (the YAML's ``organization``)."""
+    org = _upsert_org(session, spec)
+    chapters = _upsert_chapters(session, org, spec.get("chapters") or [], now)
+    _upsert_committee(session, org, spec.get("committee") or [], now)
+    _upsert_targets(session, org, chapters, spec.get("targets") or {}, org.catalog)
+    session.flush()
+    return org
+
+
+def _upsert_org(session: Session, spec: dict) -> Organization:
+    """The organization row with the file's name, time zone, digest and reminder settings."""
     code = str(_require(spec, "code", "organization"))
     name = str(_require(spec, "name", "organization"))
     tz = str(spec.get("timezone") or "Asia/Ho_Chi_Minh")
@@ -100,8 +110,6 @@ def import_org(session: Session, spec: dict, now: datetime) -> Organization:
     reminder_time = reminders.get("time")
     if reminder_time is not None and not _TIME.match(str(reminder_time)):
         raise OrgFileError("reminders.time must be HH:MM")
-    extra = list(spec.get("indicators") or [])
-    catalog: Catalog = catalog_for(extra)
 
     org = session.scalar(select(Organization).where(Organization.code == code))
     if org is None:
@@ -116,12 +124,16 @@ def import_org(session: Session, spec: dict, now: datetime) -> Organization:
         group_id=str(digest["group_id"]) if digest.get("group_id") else None,
         reminder_weekday=int(reminders["weekday"]) if reminders.get("weekday") is not None else None,
         reminder_time=str(reminder_time) if reminder_time else None,
-        indicators=extra,
+        indicators=list(spec.get("indicators") or []),
     )
     session.flush()
+    return org
 
+
+def _upsert_chapters(session: Session, org: Organization, entries: list, now: datetime) -> dict[str, Chapter]:
+    """The organization's chapters by code (the file's, created or updated, and the others), with their heads."""
     chapters: dict[str, Chapter] = {c.code: c for c in session.scalars(select(Chapter).where(Chapter.org_id == org.id))}
-    for entry in spec.get("chapters") or []:
+    for entry in entries:
         ccode = str(_require(entry, "code", "chapter")).upper()
         chapter = chapters.get(ccode)
         if chapter is None:
@@ -133,8 +145,12 @@ def import_org(session: Session, spec: dict, now: datetime) -> Organization:
         if entry.get("head"):
             head = person_for(session, "oa", str(entry["head"]), None, now)
             _ensure_membership(session, head.id, org.id, chapter.id, "head")
+    return chapters
 
-    for member in spec.get("committee") or []:
+
+def _upsert_committee(session: Session, org: Organization, members: list, now: datetime) -> None:
+    """Each committee member with exactly the role the file gives them."""
+    for member in members:
         uid = str(_require(member, "zalo_user_id", "committee member"))
         role = str(member.get("role") or "member")
         if role not in ("admin", "member"):
@@ -151,27 +167,29 @@ def import_org(session: Session, spec: dict, now: datetime) -> Organization:
             session.delete(other)
         _ensure_membership(session, person.id, org.id, None, role)
 
-    targets = spec.get("targets") or {}
-    if targets:
-        year = int(_require(targets, "year", "targets"))
-        default = targets.get("default") or {}
-        overrides = {str(k).upper(): v for k, v in (targets.get("overrides") or {}).items()}
-        unknown = [k for k in overrides if k not in chapters]
-        if unknown:
-            raise OrgFileError(f"targets.overrides name unknown chapters: {', '.join(unknown)}")
-        existing = {
-            (t.chapter_id, t.indicator): t
-            for t in session.scalars(select(Target).where(Target.org_id == org.id, Target.year == year))
-        }
-        for ccode, chapter in chapters.items():
-            wanted = {**default, **(overrides.get(ccode) or {})}
-            for indicator, value in wanted.items():
-                if catalog.get(indicator) is None:
-                    raise OrgFileError(f"targets name an unknown indicator: {indicator}")
-                row = existing.get((chapter.id, indicator))
-                if row is None:
-                    session.add(Target(org_id=org.id, chapter_id=chapter.id, year=year, indicator=indicator, target=int(value)))
-                elif row.target != int(value):
-                    row.target = int(value)
-    session.flush()
-    return org
+
+def _upsert_targets(session: Session, org: Organization, chapters: dict[str, Chapter], targets: dict,
+                    catalog: Catalog) -> None:
+    """The year's targets per chapter: the file's default, overridden per chapter code."""
+    if not targets:
+        return
+    year = int(_require(targets, "year", "targets"))
+    default = targets.get("default") or {}
+    overrides = {str(k).upper(): v for k, v in (targets.get("overrides") or {}).items()}
+    unknown = [k for k in overrides if k not in chapters]
+    if unknown:
+        raise OrgFileError(f"targets.overrides name unknown chapters: {', '.join(unknown)}")
+    existing = {
+        (t.chapter_id, t.indicator): t
+        for t in session.scalars(select(Target).where(Target.org_id == org.id, Target.year == year))
+    }
+    for ccode, chapter in chapters.items():
+        wanted = {**default, **(overrides.get(ccode) or {})}
+        for indicator, value in wanted.items():
+            if catalog.get(indicator) is None:
+                raise OrgFileError(f"targets name an unknown indicator: {indicator}")
+            row = existing.get((chapter.id, indicator))
+            if row is None:
+                session.add(Target(org_id=org.id, chapter_id=chapter.id, year=year, indicator=indicator, target=int(value)))
+            elif row.target != int(value):
+                row.target = int(value)
