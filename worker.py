@@ -16,8 +16,8 @@ import handlers
 from bot.config import Settings
 from bot.digest.schedule import start_cron
 from bot.logs import setup_logging
+from bot.runtime import QUEUES
 from bot.storage.redis_server import connect, resolve_redis_url
-from bot.web.queue import QUEUES
 
 # A worker that dies mid-job (SIGKILL, OOM, host loss) leaves the job in StartedJobRegistry until
 # its heartbeat lapses (the job monitoring interval + 60 s; our SimpleWorker does not beat during

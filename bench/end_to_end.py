@@ -125,7 +125,8 @@ def noop_rate(conn, n: int) -> float:
     from rq import Queue
     from rq.registry import FinishedJobRegistry
 
-    from bot.web.queue import EVENT_RETRY, EVENTS_QUEUE
+    from bot.runtime import EVENTS_QUEUE
+    from bot.web.queue import EVENT_RETRY
 
     q = Queue(EVENTS_QUEUE, connection=conn)
     reg = FinishedJobRegistry(EVENTS_QUEUE, connection=conn)

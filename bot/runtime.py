@@ -1,4 +1,4 @@
-"""What every RQ job runs with: this process's settings and Redis connection, each made once."""
+"""What every RQ job runs with: the queues, this process's settings and Redis connection (each made once)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import redis
 from bot.config import Settings, current_settings
 from bot.storage.redis_server import connect, resolve_redis_url
 
+EVENTS_QUEUE = "events"  # one job per accepted Zalo event (bot.conversation.jobs)
+SCHEDULED_QUEUE = "scheduled"  # the schedule's tick, the digests and the reminders (bot.digest)
+QUEUES = (EVENTS_QUEUE, SCHEDULED_QUEUE)  # what every worker takes jobs from, in this order
 _conns: dict[str, redis.Redis] = {}
 
 

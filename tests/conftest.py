@@ -18,10 +18,10 @@ from werkzeug.serving import make_server
 
 import handlers
 from bot.config import Settings
+from bot.runtime import QUEUES
 from bot.storage.db import dispose_all, get_engine, session_scope, upgrade
 from bot.storage.models import Base
 from bot.storage.redis_server import EmbeddedRedis, connect
-from bot.web.queue import QUEUES
 from bot.zalo.sim import SimulatorConfig, SimulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,10 +15,10 @@ import requests
 from rq import Queue
 from sqlalchemy import func, select
 
+from bot.runtime import QUEUES
 from bot.storage.db import session_scope
 from bot.storage.models import InboundEvent, OutboundMessage, Report
 from bot.storage.redis_server import connect
-from bot.web.queue import QUEUES
 from bot.web.signature import compute_signature
 
 ROOT = Path(__file__).resolve().parent.parent

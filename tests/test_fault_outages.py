@@ -26,9 +26,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
+from bot.runtime import EVENTS_QUEUE
 from bot.storage.db import dispose_all, session_scope, upgrade
 from bot.storage.redis_server import EmbeddedRedis, connect
-from bot.web.queue import EVENTS_QUEUE, job_id_for
+from bot.web.queue import job_id_for
 from tests.conftest import EXAMPLE_ORG, drain
 from tests.fault_helpers import HEADS, Workers, replies_by_quote, sent, stored, wait_until
 

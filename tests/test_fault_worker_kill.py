@@ -22,9 +22,10 @@ import requests
 from rq import Queue, Worker
 from rq.registry import StartedJobRegistry
 
+from bot.runtime import EVENTS_QUEUE
 from bot.storage.models import OutboundMessage
 from bot.storage.redis_server import connect
-from bot.web.queue import EVENTS_QUEUE, job_id_for
+from bot.web.queue import job_id_for
 from tests.fault_helpers import HEADS, Workers, count, outbox_statuses, replies_by_quote, sent, stored, wait_until
 
 pytestmark = pytest.mark.fault

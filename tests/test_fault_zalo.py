@@ -13,10 +13,10 @@ import requests
 from rq import Queue, SimpleWorker
 from sqlalchemy import update
 
+from bot.runtime import QUEUES, SCHEDULED_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import ZaloToken
 from bot.storage.redis_server import connect
-from bot.web.queue import QUEUES, SCHEDULED_QUEUE
 from tests.digest_helpers import COMMITTEE, add_report, local, org_and_chapters, set_inbound, sim_users
 from tests.fault_helpers import (
     HEADS,

@@ -9,10 +9,10 @@ from rq import Queue
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from bot.runtime import EVENTS_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import Report
 from bot.storage.redis_server import EmbeddedRedis, connect
-from bot.web.queue import EVENTS_QUEUE
 from tests.conftest import Chat, drain
 
 HEAD = "7002000000000000001"

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from rq import Queue
 
 from bot.digest.jobs import tick
+from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.db import session_scope
-from bot.web.queue import SCHEDULED_QUEUE
 from tests.digest_helpers import (
     ADMINS,
     COMMITTEE,

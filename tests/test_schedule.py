@@ -16,9 +16,9 @@ from rq import Queue
 from sqlalchemy import select
 
 from bot.digest.jobs import due, send_digest, tick
+from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import DigestLog, OutboundMessage
-from bot.web.queue import SCHEDULED_QUEUE
 from bot.zalo import errors
 from tests.conftest import ROOT
 from tests.digest_helpers import COMMITTEE, add_report, local, org_and_chapters, sent, set_inbound, set_org, sim_users

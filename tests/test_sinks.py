@@ -9,9 +9,9 @@ import requests
 from rq import Queue
 from sqlalchemy import select
 
+from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import DigestLog, Identity
-from bot.web.queue import SCHEDULED_QUEUE
 from tests.digest_helpers import (
     ADMINS,
     COMMITTEE,

@@ -8,9 +8,9 @@ import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
+from bot.runtime import EVENTS_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import InboundEvent
-from bot.web.queue import EVENTS_QUEUE
 from bot.web.signature import compute_signature
 
 

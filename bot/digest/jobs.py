@@ -25,12 +25,11 @@ from bot.digest.facts import OrgInfo, gather_facts
 from bot.digest.sinks import Dest, send_chart_once, sink_for, tell_admins
 from bot.outbound.outbox import StillSending
 from bot.outbound.sender import sender_for
-from bot.runtime import runtime
+from bot.runtime import SCHEDULED_QUEUE, runtime
 from bot.storage.db import sessionmaker_for
 from bot.storage.locks import redis_lock
 from bot.storage.models import DigestLog, Organization
 from bot.storage.store import insert_ignore
-from bot.web.queue import SCHEDULED_QUEUE
 
 log = logging.getLogger(__name__)
 DIGEST, REMINDER = "digest", "reminder"

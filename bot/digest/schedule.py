@@ -21,8 +21,8 @@ from rq.cron import CronScheduler
 
 from bot.config import Settings
 from bot.digest.jobs import tick
+from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.redis_server import connect, resolve_redis_url
-from bot.web.queue import SCHEDULED_QUEUE
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 300  # a digest goes out at most this long after its local time

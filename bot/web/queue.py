@@ -13,11 +13,9 @@ import hashlib
 import redis
 from rq import Queue, Retry
 
+from bot.runtime import EVENTS_QUEUE
 from bot.web.events import Event, to_fields
 
-EVENTS_QUEUE = "events"
-SCHEDULED_QUEUE = "scheduled"
-QUEUES = (EVENTS_QUEUE, SCHEDULED_QUEUE)
 MARK_TTL = 7 * 24 * 3600  # Zalo retries for hours at most; a week is cheap
 PENDING_TTL = 30
 # Retried with growing pauses; the worker runs RQ's scheduler, which carries out the intervals.
