@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import UTC, datetime
+from contextlib import ExitStack
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -17,6 +19,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 import handlers
+from bot import clock
 from bot.config import Settings
 from bot.runtime import QUEUES
 from bot.storage.db import dispose_all, get_engine, session_scope, upgrade
@@ -26,6 +29,9 @@ from bot.zalo.sim import SimulatorConfig, SimulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_ORG = ROOT / "examples" / "org-dienphuoc.yaml"
+# The example organization's targets are for 2026; tests that read them live on this day.
+EXAMPLE_NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)  # 10:00 in Asia/Ho_Chi_Minh, a Saturday
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +90,32 @@ def zalo(simulator):
     """The simulator, reset: no messages, fresh tokens, real clock offset zero."""
     requests.post(f"{simulator.url}/__fake/reset", timeout=5).raise_for_status()
     return simulator
+
+
+@pytest.fixture
+def clock_at(zalo):
+    """``clock_at(instant)`` puts our clock and the simulator's at ``instant``; both then run on.
+
+    For code in this process (the app served on a thread, jobs drained here): a test that asserts
+    fixed dates fixes the day instead of reading the calendar, and Zalo's event timestamps agree
+    with our clock. Processes the test starts (``python worker.py``) keep the system clock."""
+    with ExitStack() as stack:
+
+        def set_to(instant: datetime) -> None:
+            shift = instant - clock.system_now()
+            offset = requests.get(f"{zalo.url}/__fake/clock", timeout=5).json()["offset_seconds"]
+            requests.post(f"{zalo.url}/__fake/advance_clock",
+                          json={"seconds": shift.total_seconds() - offset}, timeout=5).raise_for_status()
+            stack.enter_context(clock.fixed(lambda: clock.system_now() + shift))
+
+        yield set_to
+
+
+@pytest.fixture
+def example_day(clock_at) -> date:
+    """The world at EXAMPLE_NOW (running on), whatever day the suite runs; the local date."""
+    clock_at(EXAMPLE_NOW)
+    return EXAMPLE_NOW.astimezone(VN).date()
 
 
 @pytest.fixture
@@ -148,7 +180,7 @@ def org(settings):
     from bot.devtools.orgs import import_org, load_org_file
 
     with session_scope(settings.database_url) as session:
-        import_org(session, load_org_file(str(EXAMPLE_ORG)), datetime.now(UTC))
+        import_org(session, load_org_file(str(EXAMPLE_ORG)), clock.now())
     return "ctd-dienphuoc"
 
 

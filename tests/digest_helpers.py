@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import requests
 from sqlalchemy import select, text
 
+from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import (
     Chapter,
@@ -20,6 +21,7 @@ from bot.storage.models import (
     Report,
     ReportChange,
     ReportItem,
+    Target,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -110,6 +112,18 @@ def set_org(db_url: str, code: str, **values) -> None:
             setattr(org, k, v)
 
 
+def targets_for_year(db_url: str, code: str, year: int) -> None:
+    """The example's 2026 targets again for ``year``: a test run in another year has its targets."""
+    with session_scope(db_url) as session:
+        org = session.scalar(select(Organization).where(Organization.code == code))
+        have = {(t.chapter_id, t.indicator) for t in session.scalars(
+            select(Target).where(Target.org_id == org.id, Target.year == year))}
+        for t in session.scalars(select(Target).where(Target.org_id == org.id, Target.year == 2026)).all():
+            if (t.chapter_id, t.indicator) not in have:
+                session.add(Target(org_id=org.id, chapter_id=t.chapter_id, year=year,
+                                   indicator=t.indicator, target=t.target))
+
+
 def set_inbound(db_url: str, external_ids, when: datetime | None, unreachable=None) -> None:
     """What our database knows of each person's last message (Zalo's window, our view)."""
     with session_scope(db_url) as session:
@@ -135,7 +149,7 @@ def sim_users(zalo, external_ids, last_interaction="now") -> None:
 
 
 def days_ago_ms(days: float) -> int:
-    return int((datetime.now(UTC) - timedelta(days=days)).timestamp() * 1000)
+    return int((clock.now() - timedelta(days=days)).timestamp() * 1000)
 
 
 def sent(zalo, **params) -> list[dict]:

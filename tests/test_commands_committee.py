@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import Report
 
@@ -16,10 +17,13 @@ MEMBER = "7001000000000000003"
 STRANGER = "7009999999999999999"
 H1, H2, H7 = "7002000000000000001", "7002000000000000002", "7002000000000000007"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+# The example organization's 2026 targets are read here: every test runs on its day.
+pytestmark = pytest.mark.usefixtures("example_day")
 
 
 def today() -> date:
-    return datetime.now(VN).date()
+    """The local day on our clock, which the ``example_day`` fixture fixes for every test here."""
+    return clock.now().astimezone(VN).date()
 
 
 def move_reports(settings, days: int) -> None:

@@ -162,11 +162,11 @@ def test_outlier_corrected_with_sua(chat, org, settings):
     assert [s for _, s, _ in reports(settings)] == ["replaced", "active"]
 
 
-def test_xem_shows_this_month_and_the_year_against_targets(chat, org, settings):
+def test_xem_shows_this_month_and_the_year_against_targets(chat, org, settings, example_day):
     chat.ask(HEAD, "qua 12 tri gia 6tr, hv moi 10")
     chat.ask(HEAD2, "qua 99")
     answer = chat.ask(HEAD, "xem")
-    assert answer.startswith("📊 Chi hội thôn Nhị Dinh 1, tháng ")
+    assert answer.startswith(f"📊 Chi hội thôn Nhị Dinh 1, tháng {example_day.month}/{example_day.year}")
     assert "• Quà: 12 suất, trị giá 6.000.000 đ" in answer
     assert "• Hội viên mới: 10 người" in answer
     assert "Quà 12/30 suất: 40%" in answer

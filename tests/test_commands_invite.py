@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import Chapter, Identity, Invite, Membership
 
@@ -44,7 +45,7 @@ def test_invite_then_register_binds_the_new_head_and_tells_both(chat, org, setti
     with session_scope(settings.database_url) as s:
         row = s.scalar(select(Invite).where(Invite.code == code))
         assert row.used_at is None
-        assert abs(row.expires_at - datetime.now(UTC) - timedelta(days=7)) < timedelta(minutes=1)
+        assert abs(row.expires_at - clock.now() - timedelta(days=7)) < timedelta(minutes=1)
     assert chat.ask(NEWBIE, "qua 5").startswith("Chào anh/chị! Tài khoản Zalo này chưa gắn")
     before = len(chat.sent(ADMIN))
     answer = chat.ask(NEWBIE, f"đk {code.lower()}")

@@ -10,6 +10,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
+from bot import clock
 from bot.digest.build import build_digest, pace, render_digest, short_name
 from bot.digest.build import year_percent as year_share
 from bot.digest.facts import Facts, Figure, OrgInfo, gather_facts, local_bounds
@@ -110,7 +111,7 @@ def test_silent_pending_and_unreachable(settings, org):
             add_report(session, o, chapter, local(DAY - timedelta(days=6), 9), [("blood_units", 1, None)])
         add_report(session, o, chapters[10], local(DAY - timedelta(days=7), 9), [("blood_units", 1, None)])
         add_report(session, o, chapters[0], local(DAY, 8), [("gifts", 3, None)], status="pending")
-    set_inbound(settings.database_url, [MEMBER], datetime.now(UTC) - timedelta(days=8))
+    set_inbound(settings.database_url, [MEMBER], NOW - timedelta(days=8))  # the digest's "now", not today's
     facts, text_ = _facts(settings.database_url, org)
     assert facts.silent == ["Chi hội trường Tiểu học số 2", "Chi hội trường THCS"]
     assert facts.pending == [("Chi hội thôn Nhị Dinh 1", 1)]
@@ -161,7 +162,7 @@ def test_flask_digest_command_prints_and_sends_once(app, settings, org, zalo):
     assert result.output.startswith("📋 Hội Chữ thập đỏ xã Điện Phước: tổng hợp ngày 21/11/2026")
     assert sent(zalo) == []
 
-    set_inbound(settings.database_url, COMMITTEE, datetime.now(UTC))
+    set_inbound(settings.database_url, COMMITTEE, clock.now())
     sim_users(zalo, COMMITTEE)
     for _ in range(2):  # the second --send finds the day's digest done
         result = runner.invoke(args=["digest", "--org", org, "--date", "2026-11-21", "--send"])

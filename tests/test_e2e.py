@@ -120,8 +120,10 @@ def test_chat_page_in_headless_chromium(system):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
+        # The browser is the person's phone, on its own clock: no shifted clock (scripts/at.py) in it.
+        own_clock = {k: v for k, v in os.environ.items() if not k.startswith(("LD_PRELOAD", "FAKETIME"))}
         browser = p.chromium.launch(
-            executable_path=chromium,
+            executable_path=chromium, env=own_clock,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )  # fmt: skip

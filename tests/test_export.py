@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,17 +12,21 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from bot import clock
 from bot.parsing import default_catalog
 from bot.reporting.xlsx import SALT, columns, make_token
 from bot.storage.db import session_scope
 
 ADMIN = "7001000000000000001"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+# The example organization's 2026 targets are read here: every test runs on its day.
+pytestmark = pytest.mark.usefixtures("example_day")
 ORG = "ctd-dienphuoc"
 
 
 def today() -> date:
-    return datetime.now(VN).date()
+    """The local day on our clock, which the ``example_day`` fixture fixes for every test here."""
+    return clock.now().astimezone(VN).date()
 
 
 def sql_sums(settings, start: date, end: date) -> dict[tuple[str, str, str], int]:

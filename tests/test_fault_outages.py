@@ -16,7 +16,6 @@ import os
 import sqlite3
 import threading
 import time
-from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -26,6 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
+from bot import clock
 from bot.runtime import EVENTS_QUEUE
 from bot.storage.db import dispose_all, session_scope, upgrade
 from bot.storage.redis_server import EmbeddedRedis, connect
@@ -152,7 +152,7 @@ def test_database_outage_jobs_are_retried_nothing_lost(own_db, zalo, redis_url, 
 
     settings = own_db
     with session_scope(settings.database_url) as s:
-        import_org(s, load_org_file(str(EXAMPLE_ORG)), datetime.now(UTC))
+        import_org(s, load_org_file(str(EXAMPLE_ORG)), clock.now())
     server = _serve(create_app(settings))
     zalo.config.webhook_url = f"http://127.0.0.1:{server.server_port}/webhook/zalo"
     workers = Workers(tmp_path / "logs")

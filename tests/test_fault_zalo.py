@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 from rq import Queue, SimpleWorker
 from sqlalchemy import update
 
+from bot import clock
 from bot.runtime import QUEUES, SCHEDULED_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import ZaloToken
@@ -97,11 +98,11 @@ def test_slow_zalo_times_out_and_reply_goes_out_after_it(settings, org, chat, za
 def test_digest_goes_out_once_after_zalo_5xx(settings, org, zalo, rconn, redis_url):
     from zoneinfo import ZoneInfo
 
-    day = datetime.now(UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    day = clock.now().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     with session_scope(settings.database_url) as session:
         o, chapters = org_and_chapters(session, org)
         add_report(session, o, chapters[0], local(day, 7), [("gifts", 20, 10_000_000), ("blood_units", 8, None)])
-    set_inbound(settings.database_url, COMMITTEE, datetime.now(UTC) - timedelta(hours=1))
+    set_inbound(settings.database_url, COMMITTEE, clock.now() - timedelta(hours=1))
     sim_users(zalo, COMMITTEE)
     fail_next(zalo, CS, 1, "http500")  # one failure: the digest job's first retry waits 10 s
     fail_next(zalo, "/v2.0/oa/upload/image", 2, "error", error=-32)

@@ -5,12 +5,12 @@ loses no report."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import InboundEvent, Organization, Report
 from tests.fault_helpers import HEADS, STRANGER, count, sent, stored
@@ -20,7 +20,7 @@ NASTY = ("qua 5, mau 2 {{ 7*7 }} {% for x in range(3) %}X{% endfor %} <script>al
 
 
 def _today():
-    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    return clock.now().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 def test_markup_and_sql_in_a_report_are_stored_and_shown_unchanged(settings, org, chat):
@@ -38,7 +38,7 @@ def test_markup_and_sql_in_a_report_are_stored_and_shown_unchanged(settings, org
 
     with session_scope(settings.database_url) as s:
         o = s.scalar(select(Organization).where(Organization.code == org))
-        digest, _facts = compose(s, o, _today(), datetime.now(UTC))
+        digest, _facts = compose(s, o, _today(), clock.now())
         wb = build_workbook(s, o, _today(), _today())
     assert "49" not in digest and "XXX" not in digest
     assert "• Quà: 5 suất" in digest and "• Máu: 2 đơn vị" in digest

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import select
 
+from bot import clock
 from bot.devtools.orgs import OrgFileError, import_org, load_org_file
 from bot.storage.db import session_scope
 from bot.storage.models import Base, Chapter, Identity, Membership, Organization, Person, Target
@@ -53,8 +53,8 @@ def test_import_twice_changes_nothing(app, settings):
     run_cli(app, EXAMPLE_ORG)
     assert dump(settings) == first
     with session_scope(settings.database_url) as s:  # the library call too, twice more
-        import_org(s, load_org_file(str(EXAMPLE_ORG)), datetime.now(UTC))
-        import_org(s, load_org_file(str(EXAMPLE_ORG)), datetime.now(UTC))
+        import_org(s, load_org_file(str(EXAMPLE_ORG)), clock.now())
+        import_org(s, load_org_file(str(EXAMPLE_ORG)), clock.now())
     assert dump(settings) == first
 
 
@@ -95,7 +95,7 @@ def test_heads_registered_in_chat_survive_a_reimport(app, settings):
     run_cli(app, EXAMPLE_ORG)
     with session_scope(settings.database_url) as s:
         chapter = s.scalar(select(Chapter).where(Chapter.code == "PHONGNHI"))
-        person = Person(name="Người mới", created_at=datetime.now(UTC))
+        person = Person(name="Người mới", created_at=clock.now())
         s.add(person)
         s.flush()
         s.add(Identity(person_id=person.id, channel="oa", external_id="7003000000000000001"))
@@ -126,4 +126,4 @@ def test_a_bad_file_is_refused_and_changes_nothing(app, settings, tmp_path, chan
     assert dump(settings) == before
     with pytest.raises(OrgFileError):
         with session_scope(settings.database_url) as s:
-            import_org(s, spec, datetime.now(UTC))
+            import_org(s, spec, clock.now())

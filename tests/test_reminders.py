@@ -3,11 +3,12 @@ admins get the heads who could not be reached. The admin command ``nhắc`` does
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from rq import Queue
 
+from bot import clock
 from bot.digest.jobs import tick
 from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.db import session_scope
@@ -33,7 +34,7 @@ TWO_CHAPTERS = HEADS[3]  # heads Nông Sơn 1 and THCS
 
 
 def _setup(settings, org, zalo):
-    now = datetime.now(UTC)
+    now = clock.now()
     today = now.astimezone(VN).date()
     set_org(settings.database_url, org, reminder_weekday=today.weekday(), reminder_time="00:00",
             digest_time="23:59")

@@ -15,13 +15,24 @@ import requests
 from rq import Queue
 from sqlalchemy import select
 
+from bot import clock
 from bot.digest.jobs import due, send_digest, tick
 from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import DigestLog, OutboundMessage
 from bot.zalo import errors
 from tests.conftest import ROOT
-from tests.digest_helpers import COMMITTEE, add_report, local, org_and_chapters, sent, set_inbound, set_org, sim_users
+from tests.digest_helpers import (
+    COMMITTEE,
+    add_report,
+    local,
+    org_and_chapters,
+    sent,
+    set_inbound,
+    set_org,
+    sim_users,
+    targets_for_year,
+)
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -46,13 +57,14 @@ def test_due_follows_local_time():
 
 
 def _setup(settings, org, zalo):
-    day = datetime.now(UTC).astimezone(VN).date()
+    day = clock.now().astimezone(VN).date()
     set_org(settings.database_url, org, digest_time="00:00")  # always due: today's digest
+    targets_for_year(settings.database_url, org, day.year)  # the chart draws the year's targets
     with session_scope(settings.database_url) as session:
         o, chapters = org_and_chapters(session, org)
         add_report(session, o, chapters[0], local(day, 0, 0), [("gifts", 20, 10_000_000)])
         add_report(session, o, chapters[1], local(day, 0, 1), [("blood_units", 8, None)])
-    set_inbound(settings.database_url, COMMITTEE, datetime.now(UTC) - timedelta(hours=2))
+    set_inbound(settings.database_url, COMMITTEE, clock.now() - timedelta(hours=2))
     sim_users(zalo, COMMITTEE)
     return day
 
@@ -105,7 +117,7 @@ def test_two_workers_two_schedulers_and_a_restart_send_one_digest_each(settings,
         assert len(recorded) == len(COMMITTEE)
         # A report arriving after the crash: the resumed send carries what was recorded, not a new digest.
         o, chapters = org_and_chapters(session, org)
-        add_report(session, o, chapters[2], datetime.now(UTC), [("houses", 3, None)])
+        add_report(session, o, chapters[2], clock.now(), [("houses", 3, None)])
 
     # Back up: ticks and duplicate sends queued by two schedulers, then two workers each with a scheduler.
     q = Queue(SCHEDULED_QUEUE, connection=rconn)

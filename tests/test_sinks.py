@@ -3,12 +3,13 @@ the OA's GMF group (-403, -237) and a Zalo Bot group; the chart after the text."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import requests
 from rq import Queue
 from sqlalchemy import select
 
+from bot import clock
 from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import DigestLog, Identity
@@ -24,17 +25,19 @@ from tests.digest_helpers import (
     set_inbound,
     set_org,
     sim_users,
+    targets_for_year,
 )
 
 
 def _today():
     from zoneinfo import ZoneInfo
 
-    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    return clock.now().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 def _seed_today(settings, org):
     day = _today()
+    targets_for_year(settings.database_url, org, day.year)  # the chart draws the year's targets
     with session_scope(settings.database_url) as session:
         o, chapters = org_and_chapters(session, org)
         add_report(session, o, chapters[0], local(day, 7), [("gifts", 20, 10_000_000), ("blood_units", 8, None)])
@@ -58,7 +61,7 @@ def _log_status(settings, day):
 
 def test_fanout_member_outside_window_is_skipped_and_admins_told(settings, org, zalo, rconn, work):
     day = _seed_today(settings, org)
-    set_inbound(settings.database_url, COMMITTEE, datetime.now(UTC) - timedelta(hours=1))
+    set_inbound(settings.database_url, COMMITTEE, clock.now() - timedelta(hours=1))
     sim_users(zalo, ADMINS)
     sim_users(zalo, [MEMBER], last_interaction=days_ago_ms(8))  # Zalo answers -230
 
@@ -88,8 +91,8 @@ def test_fanout_member_outside_window_is_skipped_and_admins_told(settings, org, 
 
 def test_fanout_skips_beforehand_those_known_outside_window(settings, org, zalo, rconn, work):
     day = _seed_today(settings, org)
-    set_inbound(settings.database_url, ADMINS, datetime.now(UTC) - timedelta(days=1))
-    set_inbound(settings.database_url, [MEMBER], datetime.now(UTC) - timedelta(days=8))
+    set_inbound(settings.database_url, ADMINS, clock.now() - timedelta(days=1))
+    set_inbound(settings.database_url, [MEMBER], clock.now() - timedelta(days=8))
     sim_users(zalo, COMMITTEE)  # Zalo would accept: we must not even try
 
     _send(rconn, work, org, day)
@@ -105,7 +108,7 @@ def test_fanout_skips_beforehand_those_known_outside_window(settings, org, zalo,
 
 def test_chart_failure_never_blocks_the_text(settings, org, zalo, rconn, work):
     day = _seed_today(settings, org)
-    set_inbound(settings.database_url, COMMITTEE, datetime.now(UTC))
+    set_inbound(settings.database_url, COMMITTEE, clock.now())
     sim_users(zalo, COMMITTEE)
     requests.post(f"{zalo.url}/__fake/fail_next", json={"path": "/v2.0/oa/upload/image", "mode": "error",
                                                         "error": -210, "count": 5}, timeout=5)
@@ -137,7 +140,7 @@ def test_gmf_group_delivers_text_then_chart(settings, org, zalo, rconn, work):
 def test_gmf_group_minus_403_is_reported_to_admins(settings, org, zalo, rconn, work):
     day = _seed_today(settings, org)
     set_org(settings.database_url, org, digest_sink="gmf_group", group_id="g-committee")
-    set_inbound(settings.database_url, COMMITTEE, datetime.now(UTC))
+    set_inbound(settings.database_url, COMMITTEE, clock.now())
     sim_users(zalo, COMMITTEE)
     _group(zalo, "g-committee", oa_member=False)
     _send(rconn, work, org, day)
@@ -152,7 +155,7 @@ def test_gmf_group_minus_403_is_reported_to_admins(settings, org, zalo, rconn, w
 def test_gmf_group_minus_237_is_reported_to_admins(settings, org, zalo, rconn, work):
     day = _seed_today(settings, org)
     set_org(settings.database_url, org, digest_sink="gmf_group", group_id="g-committee")
-    set_inbound(settings.database_url, COMMITTEE, datetime.now(UTC))
+    set_inbound(settings.database_url, COMMITTEE, clock.now())
     sim_users(zalo, COMMITTEE)
     _group(zalo, "g-committee", disabled=True)
     _send(rconn, work, org, day)
