@@ -163,7 +163,7 @@ def test_rejected_refresh_breaks_and_stops_calling(sim, make_tokens, db_url, cap
             with pytest.raises(RefreshRejected) as info:
                 oa.send_text("u1", "x")
         assert info.value.code == -14014
-        assert "-14014" in stored(db_url).broken_reason
+        assert stored(db_url).broken_reason == "refresh rejected: -14014 Invalid refresh token"
         calls = sim.stats()["refresh_calls"]
         for _ in range(3):
             with pytest.raises(TokensBroken):
@@ -176,6 +176,8 @@ def test_rejected_refresh_breaks_and_stops_calling(sim, make_tokens, db_url, cap
         oa.close()
     secrets = [stored(db_url).refresh_token, sim.config.app_secret,
                *sim.get("/__fake/tokens")["access_tokens"]]
+    alarms = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.zalo.oauth" and r.levelno >= logging.ERROR]
+    assert alarms == [(logging.ERROR, "Zalo refused the refresh token; sends stop until an admin redoes the OAuth consent")]
     for record in caplog.records:
         text = record.getMessage() + repr(record.__dict__)
         assert not any(s and s in text for s in secrets)
@@ -223,7 +225,7 @@ def test_proactive_refresh_after_twenty_hours(sim, make_tokens):
     assert tokens.access_token() == first
     now[0] += timedelta(hours=2)
     second = tokens.access_token()
-    assert second != first
+    assert second != first and second == sim.get("/__fake/tokens")["access_token"]
     assert sim.stats()["refresh_calls"] == 2
 
 
@@ -234,7 +236,8 @@ def test_proactive_refresh_failure_keeps_a_valid_token(sim, make_tokens):
     now[0] += timedelta(hours=21)
     sim.fail_next("/v4/oa/access_token", "http500")
     assert tokens.access_token() == first  # still valid for 4 h: use it, retry later
-    assert tokens.access_token() != first
+    retried = tokens.access_token()
+    assert retried != first and retried == sim.get("/__fake/tokens")["access_token"]
 
 
 def test_token_endpoint_outage_is_transient_not_broken(sim, make_tokens, db_url):
@@ -242,7 +245,8 @@ def test_token_endpoint_outage_is_transient_not_broken(sim, make_tokens, db_url)
     tokens = make_tokens()
     with pytest.raises(Transient):
         tokens.access_token()
-    assert tokens.access_token()  # next try works: nothing was marked broken
+    # next try works: nothing was marked broken
+    assert tokens.access_token() == sim.get("/__fake/tokens")["access_token"]
 
 
 def test_no_refresh_token_configured(sim, make_tokens):
@@ -256,7 +260,7 @@ def test_lock_is_released_and_waiters_see_the_new_token(sim, make_tokens, redis_
     stale = tokens.access_token()
     redis_client.set("zalo:refresh:oa", "someone-else", ex=1)  # another process holds it
     fresh = tokens.refresh(stale)  # waits for the lock to expire, then refreshes
-    assert fresh != stale
+    assert fresh != stale and fresh == sim.get("/__fake/tokens")["access_token"]
     assert redis_client.get("zalo:refresh:oa") is None
     assert tokens.refresh(stale) == fresh  # stale again: somebody (we) refreshed already
     assert sim.stats()["refresh_calls"] == 2
