@@ -40,7 +40,8 @@ def test_text_limits_checked_before_sending(sim, bot):
 def test_get_me_and_webhook_calls(sim, bot):
     me = bot.get_me()
     assert set(me) == {"id", "account_name", "account_type", "can_join_groups"}
-    assert bot.set_webhook("https://bot.example.vn/webhook/zalo-bot", "s" * 16)["url"]
+    assert bot.set_webhook("https://bot.example.vn/webhook/zalo-bot", "s" * 16)["url"] == \
+        "https://bot.example.vn/webhook/zalo-bot"
     assert bot.get_webhook_info()["url"] == "https://bot.example.vn/webhook/zalo-bot"
     with pytest.raises(Permanent):
         bot.set_webhook("http://insecure.example/", "s" * 16)
@@ -62,6 +63,8 @@ def test_wrong_token_is_unauthorized_whatever_the_http_status(sim, status, caplo
     finally:
         client.close()
     assert info.value.code == 401
+    # the refusal is logged (so the check below reads real records), without the token
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.zalo.botapi"] == ["Zalo Bot API error"]
     assert all("wrong-secret" not in r.getMessage() + repr(r.__dict__) for r in caplog.records)
 
 

@@ -56,8 +56,8 @@ def test_text_over_2000_is_refused_locally(sim, oa):
         oa.send_text("u1", "a" * 2001)
     with pytest.raises(ValueError):
         oa.send_text("u1", "   ")
-    assert oa.send_text("u1", "ệ" * 2000)
-    assert "/v3.0/oa/message/cs" in sim.stats()["requests"]
+    message_id = oa.send_text("u1", "ệ" * 2000)
+    assert [(m["message_id"], m["text"]) for m in sim.sent()] == [(message_id, "ệ" * 2000)]
     assert sim.stats()["requests"]["/v3.0/oa/message/cs"] == 1
 
 
@@ -103,7 +103,8 @@ def test_rate_limit_and_transient_classes(sim, oa):
     with pytest.raises(Transient):
         oa.send_text("u1", "x")
     assert sim.sent() == []
-    assert oa.send_text("u1", "x")  # recovered
+    message_id = oa.send_text("u1", "x")  # recovered
+    assert [(m["message_id"], m["text"]) for m in sim.sent()] == [(message_id, "x")]
 
 
 def test_timeout_is_transient_and_post_is_not_resent(sim, tokens):
@@ -154,7 +155,9 @@ def test_expired_token_is_refreshed_and_send_retried(sim, oa):
 def test_group_sends_and_their_errors(sim, oa):
     sim.post("/__fake/groups", [{"group_id": "g1"}, {"group_id": "g2", "oa_member": False},
                                 {"group_id": "g3", "disabled": True}])
-    assert oa.send_group_text("g1", "Tổng hợp ngày")
+    message_id = oa.send_group_text("g1", "Tổng hợp ngày")
+    assert [(m["message_id"], m["group_id"], m["text"]) for m in sim.sent(channel="group")] == [
+        (message_id, "g1", "Tổng hợp ngày")]
     for gid, code in (("g0", -201), ("g2", -403), ("g3", -237)):
         with pytest.raises(Permanent) as info:
             oa.send_group_text(gid, "x")
