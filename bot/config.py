@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -45,6 +46,9 @@ class Settings:
     demo_chat: bool = False
     # RQ worker class: "simple" runs jobs in the worker process, "fork" forks a child per job.
     worker_class: str = "simple"
+    # A signed OA event dated further than this from now is refused (a replay); Zalo's own
+    # redeliveries come within hours (docs/zalo-platform.md#webhook-answer-and-redelivery).
+    webhook_max_age: timedelta = timedelta(hours=24)
     # Replies to one person are throttled past this many a minute (the webhook never is).
     reply_limit_per_minute: int = 20
 
@@ -85,6 +89,7 @@ class Settings:
             zalo_timeout=float(get("ZALO_TIMEOUT", defaults.zalo_timeout)),
             demo_chat=get("DEMO_CHAT", "0") in ("1", "true", "yes"),
             worker_class=get("WORKER_CLASS", defaults.worker_class),
+            webhook_max_age=timedelta(seconds=int(get("WEBHOOK_MAX_AGE", defaults.webhook_max_age.total_seconds()))),
             reply_limit_per_minute=int(
                 get("REPLY_LIMIT_PER_MINUTE", defaults.reply_limit_per_minute)
             ),

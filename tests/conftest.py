@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -109,6 +109,13 @@ def clock_at(zalo):
             stack.enter_context(clock.fixed(lambda: clock.system_now() + shift))
 
         yield set_to
+
+
+@pytest.fixture
+def later(clock_at):
+    """``later(seconds)``: time passes for Zalo and for us alike (its tokens expire; the events it
+    then delivers are still fresh to our webhook, which judges their age on our clock)."""
+    return lambda seconds: clock_at(clock.now() + timedelta(seconds=seconds))
 
 
 @pytest.fixture

@@ -130,7 +130,7 @@ def test_digest_goes_out_once_after_zalo_5xx(settings, org, zalo, rconn, redis_u
     assert len(sent(zalo)) == before
 
 
-def test_access_token_expiring_under_several_workers_is_refreshed_once(settings, org, live_app, zalo, redis_url, tmp_path, monkeypatch):
+def test_access_token_expiring_under_several_workers_is_refreshed_once(settings, org, live_app, zalo, redis_url, tmp_path, monkeypatch, later):
     workers = Workers(tmp_path / "logs")
     try:
         for _ in range(3):
@@ -141,7 +141,7 @@ def test_access_token_expiring_under_several_workers_is_refreshed_once(settings,
         wait_until(lambda: len(sent(zalo)) == 3, 60, 0.2, "the first replies (token bootstrap)")
         before = stats(zalo)["refresh_calls"]
         # 26 h later on Zalo's clock: every access token Zalo issued is now expired (-220)
-        requests.post(f"{zalo.url}/__fake/advance_clock", json={"seconds": 26 * 3600}, timeout=5).raise_for_status()
+        later(26 * 3600)
         for i in range(30):
             requests.post(f"{zalo.url}/__fake/deliver", json={"user_id": HEADS[i % 10], "text": f"qua {i + 1}"}, timeout=10)
         wait_until(lambda: len(sent(zalo)) == 33, 90, 0.3, "30 replies after the expiry")

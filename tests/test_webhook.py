@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
+from bot import clock
 from bot.runtime import EVENTS_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import InboundEvent
-from bot.web.signature import compute_signature
+from bot.web.signature import DEFAULT_MAX_AGE, Check, check_signature, compute_signature
+
+SENT = datetime.fromtimestamp(1795000000, tz=UTC)  # the events' own timestamp below
+
+
+@pytest.fixture(autouse=True)
+def _at_the_events_time():
+    """The webhook judges an event's age on our clock: here, a minute after the events were sent."""
+    with clock.fixed(SENT + timedelta(minutes=1)):
+        yield
 
 
 def make_event(msg_id="m1", text="qua 5", user="7002000000000000001", app_id="sim-app", **extra) -> dict:
@@ -151,3 +162,31 @@ def test_healthz_is_503_when_redis_is_down(app):
 
     app.extensions["redis"] = connect("redis://127.0.0.1:1/0")
     assert app.test_client().get("/healthz").status_code == 503
+
+
+@pytest.mark.parametrize("sent_ago, accepted", [
+    (DEFAULT_MAX_AGE, True), (DEFAULT_MAX_AGE + timedelta(seconds=1), False),  # older: a replay
+    (-DEFAULT_MAX_AGE, True), (-DEFAULT_MAX_AGE - timedelta(seconds=1), False),  # from the future
+])
+def test_signature_window_on_an_injected_clock(sent_ago, accepted):
+    now = datetime(2026, 11, 21, 13, 0, tzinfo=UTC)
+    ts = str(int((now - sent_ago).timestamp() * 1000))
+    body = json.dumps({"timestamp": ts, "event_name": "user_send_text"}).encode()
+    mac = "mac=" + compute_signature("app", body, ts, "key")
+    want = Check.OK if accepted else Check.STALE
+    assert check_signature(body, mac, "app", "key", clock=lambda: now) is want
+    # the window is the caller's: an hour-wide one refuses what a day-wide one took
+    assert check_signature(body, mac, "app", "key", clock=lambda: now, max_age=timedelta(hours=1)) is (
+        Check.OK if abs(sent_ago) <= timedelta(hours=1) else Check.STALE)
+    # a wrong key is a bad signature whatever the date
+    assert check_signature(body, mac, "app", "other", clock=lambda: now) is Check.BAD
+
+
+def test_a_replayed_event_older_than_the_window_stores_nothing(client, settings, rconn):
+    with clock.fixed(SENT + settings.webhook_max_age + timedelta(minutes=1)):
+        resp = post(client, settings, make_event(msg_id="old-1"))
+    assert resp.status_code == 401 and resp.get_json()["reason"] == "stale timestamp"
+    assert queued(rconn) == 0 and stored(settings) == 0
+    # the same event on the day it was sent is taken
+    assert post(client, settings, make_event(msg_id="old-1")).status_code == 200
+    assert queued(rconn) == 1

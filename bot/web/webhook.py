@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from bot.storage.redis_server import app_redis
 from bot.web import events
 from bot.web.queue import Busy, enqueue_event
-from bot.web.signature import verify_signature
+from bot.web.signature import Check, check_signature
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -81,9 +81,11 @@ def zalo_oa():
     if raw is None:
         return _answer(413, "body over 64 KiB")
     header = request.headers.get("X-ZEvent-Signature")
-    if not verify_signature(raw, header, settings.zalo_app_id or "", settings.zalo_oa_secret_key or ""):
-        log.warning("webhook.bad_signature", extra={"has_header": bool(header), "bytes": len(raw)})
-        return _answer(401, "bad signature")
+    verdict = check_signature(raw, header, settings.zalo_app_id or "", settings.zalo_oa_secret_key or "",
+                              max_age=settings.webhook_max_age)
+    if verdict is not Check.OK:
+        log.warning("webhook.refused", extra={"why": verdict.value, "has_header": bool(header), "bytes": len(raw)})
+        return _answer(401, verdict.value)
     body, payload = _decode(raw)
     if not isinstance(payload, dict):
         return _answer(400, "not JSON")
