@@ -113,6 +113,7 @@ def test_workbook_equals_sql_sums(activity, client, settings):
 def test_a_one_day_period_leaves_out_yesterday(activity, client, settings):
     figures, labelled = sheet_figures(fetch(client, settings, today(), today()))
     expected = sql_sums(settings, today(), today())
+    assert len({code for code, _, _ in figures}) == 12  # every chapter's row: all() below is not vacuous
     assert all(v == expected.get(k, 0) for k, v in figures.items())
     assert labelled["Tổng cộng"][("blood_units", "quantity")] == 16
     figures, labelled = sheet_figures(fetch(client, settings, today() - timedelta(days=1), today() - timedelta(days=1)))
@@ -152,8 +153,10 @@ def test_cli_export_writes_the_same_workbook(activity, app, settings, tmp_path):
     assert result.exit_code == 0, result.output
     figures, labelled = sheet_figures(load_workbook(out))
     expected = sql_sums(settings, start, end)
+    assert len({code for code, _, _ in figures}) == 12  # every chapter's row: all() below is not vacuous
     assert all(v == expected.get(k, 0) for k, v in figures.items())
-    assert bad.exit_code != 0 and "unknown organization" in bad.output
+    assert labelled["Tổng cộng"][("blood_units", "quantity")] == 28
+    assert (bad.exit_code, bad.output) == (1, "Error: unknown organization 'nope'\n")
 
 
 class _Yesterday(TimestampSigner):
