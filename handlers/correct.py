@@ -1,4 +1,8 @@
-"""``sửa …``: replace the sender's last report with what follows; the old one stays, marked replaced."""
+"""``sửa …``: replace the sender's last report with what follows; the old one stays, marked replaced.
+
+The correction may be a nil report (``sửa không có hoạt động``: no items, still reported). A
+correction the parser is not sure of waits like a new report does (pending, and asked again).
+"""
 
 from __future__ import annotations
 
@@ -31,8 +35,9 @@ def handle(message: Message, ctx: Ctx, args: str):
     chapter = next(c for c in ctx.head_chapters if c.id == old.chapter_id)
     catalog = chapter.org.catalog
     result = parse_report(args, message.sent_at, catalog)
-    if not result.items:
+    if not result.items and not result.nil:
         return Reply("report_nothing", {"text": args})
+    unsure = [item for item in result.items if not item.sure]
     before_views = item_views(old.items, catalog)
     before = snapshot(old)
     old.status = "replaced"
@@ -44,10 +49,13 @@ def handle(message: Message, ctx: Ctx, args: str):
         items=result.items,
         report_date=result.date or old.report_date,  # the corrected report keeps its day unless it names one
         replaces_id=old.id,
+        status="pending" if unsure else "active",
     )
     log_change(ctx.session, old, "correct", before, snapshot(new), person_id=ctx.person_id, at=ctx.now,
                new_report_id=new.id)
     pending.clear(ctx, message.sender_id)  # a pending question about the old report is answered
+    if unsure:
+        pending.ask(ctx, message.sender_id, "unsure", {"report_id": new.id})
     return Reply(
         "correct",
         {
@@ -57,5 +65,6 @@ def handle(message: Message, ctx: Ctx, args: str):
             "before": before_views,
             "after": item_views(new.items, catalog),
             "unparsed": list(result.unparsed),
+            "unsure": item_views(unsure, catalog),
         },
     )

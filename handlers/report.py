@@ -1,4 +1,19 @@
-"""The default for a chapter head: a message that is no command is a report."""
+"""The default for a chapter head: a message that is no command is a report.
+
+What a message becomes:
+- figures the parser is sure of: an active report, counted at once (``report_saved``);
+- a nil report (``không có hoạt động``, ``tuần này không có gì``, ``0``): an active report with no
+  items, so the chapter counts as reported (``chưa báo cáo``, the digest, the export) and no figure
+  changes (``report_nil``); one per message, like every report (unique event);
+- any item the parser is not sure of (``Item.sure`` False): the WHOLE report waits, status
+  ``pending``, like an outlier or a near-duplicate, and the head is asked ``Tôi hiểu là: … Đúng
+  không?`` (``report_unsure``). The sure items of the same message wait with it and the question
+  says so: a report is one message (one event, one row), the head answers about the message they
+  sent, and counting half of it would show the committee a figure the head may still correct with
+  ``sửa`` (which replaces the whole report). ``đúng`` counts it once (the question is then gone,
+  and a pending report is confirmed only while it is still pending), ``sửa …`` replaces it,
+  ``huỷ`` cancels it; a ``không``/``sai`` keeps it waiting and says how to correct it.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +53,7 @@ def handle(message: Message, ctx: Ctx, *, only_if_report: bool = False):
     if chapter is None and len(chapters) > 1:
         org = chapters[0].org
         result = parse_report(message.text, message.sent_at, org.catalog)
-        if not result.items:
+        if not result.items and (only_if_report or not result.nil):
             return None if only_if_report else Reply("report_nothing", {"text": message.text})
         pending.ask(
             ctx,
@@ -56,12 +71,20 @@ def record(message: Message, ctx: Ctx, chapter, text: str, *, only_if_report: bo
     org = chapter.org
     catalog = org.catalog
     result = parse_report(text, message.sent_at, catalog)
-    if not result.items:
-        return None if only_if_report else Reply("report_nothing", {"text": text})
+    if not result.items and (only_if_report or not result.nil):
+        if only_if_report:
+            return None  # a command word with no figures (nor a nil report) is the command
+        if _answer(message) in _CONFIRM_WORDS:
+            return Reply("report_nothing_waiting")  # "đúng" with no question open: nothing to count
+        return Reply("report_nothing", {"text": text})
     report_date = result.date or message.sent_at.astimezone(ZoneInfo(org.timezone)).date()
+    if not result.items:  # nil: counted as reported, no figures
+        report = save_report(ctx, org=org, chapter=chapter, text=text, items=(), report_date=report_date)
+        return Reply("report_nil", {"chapter": chapter, "date": report.report_date})
     duplicate = find_duplicate(ctx, chapter, result.items)
     odd = [] if duplicate else outliers(ctx, chapter, result.items, catalog)
-    status = "pending" if duplicate or odd else "active"
+    unsure = [] if duplicate else [item for item in result.items if not item.sure]
+    status = "pending" if duplicate or odd or unsure else "active"
     report = save_report(
         ctx, org=org, chapter=chapter, text=text, items=result.items, report_date=report_date, status=status
     )
@@ -74,6 +97,11 @@ def record(message: Message, ctx: Ctx, chapter, text: str, *, only_if_report: bo
     if duplicate is not None:
         pending.ask(ctx, message.sender_id, "duplicate", {"report_id": report.id})
         return Reply("report_duplicate", {**shown, "minutes": max(1, int((ctx.now - duplicate.created_at).total_seconds() // 60))})
+    if unsure:
+        pending.ask(ctx, message.sender_id, "unsure", {"report_id": report.id})
+        others = [item for item in result.items if item.sure]
+        return Reply("report_unsure", {**shown, "unsure": item_views(unsure, catalog),
+                                       "others": item_views(others, catalog), "reasons": odd})
     if odd:
         pending.ask(ctx, message.sender_id, "outlier", {"report_id": report.id})
         return Reply("report_outlier", {**shown, "reasons": odd})
@@ -170,7 +198,9 @@ def _settle(message: Message, ctx: Ctx, report: Report, status: str, action: str
 
 _YES_AGAIN = {"ghi them", "ghi", "ghi tiep", "co", "co ghi", "dong y", "ok", "ghi them di"}
 _SKIP = {"bo qua", "bo", "khong", "ko", "k", "thoi", "khong ghi", "trung"}
-_CORRECT = {"dung", "dung roi", "dung vay", "chinh xac", "xac nhan", "ok", "co", "dung a"}
+_CONFIRM_WORDS = {"dung", "dung roi", "dung vay", "chinh xac", "xac nhan", "dung a"}
+_CORRECT = _CONFIRM_WORDS | {"ok", "co"}
+_WRONG = {"khong", "ko", "k", "sai", "sai roi", "chua dung", "khong dung", "ko dung", "khong phai", "nham"}
 
 
 def _answer(message: Message) -> str:
@@ -192,13 +222,18 @@ def duplicate_answer(message: Message, ctx: Ctx, state: dict):
 
 
 @pending.resumer("outlier")
+@pending.resumer("unsure")
 def outlier_answer(message: Message, ctx: Ctx, state: dict):
+    """``đúng`` counts the waiting report (once: it is confirmed only while still pending)."""
     report = _pending(ctx, state)
     if report is None:
         pending.clear(ctx, message.sender_id)
         return None
-    if _answer(message) in _CORRECT:
+    answer = _answer(message)
+    if answer in _CORRECT:
         return _settle(message, ctx, report, "active", "confirm")
+    if answer in _WRONG:  # "không" answers "Đúng không?": it is no nil report, the report still waits
+        return Reply("report_still_waiting")
     return None  # "sửa …", "huỷ" or a new report route as usual
 
 

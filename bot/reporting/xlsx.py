@@ -2,7 +2,8 @@
 
 Sheet "Tổng hợp": chapters as rows, indicators as columns (quantity and value where the indicator
 has them), a totals row, the year-to-date, the year's targets and % achieved. Sheet "Báo cáo":
-every report dated in the period, whatever its status, with its corrections.
+every report dated in the period, whatever its status, with its corrections (a nil report, which
+counts its chapter as reported, reads "Không có hoạt động").
 
 OA file messages take only PDF/DOC/DOCX/CSV, so chat gets a link: ``GET /exports/<token>``
 (bot.web.downloads), signed here with the app's secret, valid 24 hours; the file is regenerated
@@ -30,6 +31,7 @@ LINK_MAX_AGE = 24 * 3600
 SALT = "chb-export"
 SUMMARY, REPORTS = "Tổng hợp", "Báo cáo"
 STATUS_VI = {"active": "Đang tính", "cancelled": "Đã huỷ", "replaced": "Đã được sửa", "pending": "Chờ xác nhận"}
+NIL_TEXT = "Không có hoạt động"
 ACTION_VI = {"cancel": "huỷ", "correct": "sửa", "confirm": "xác nhận"}
 
 
@@ -62,6 +64,8 @@ def _day(d: date) -> str:
 
 
 def _items_text(report: Report, catalog) -> str:
+    if not report.items:
+        return NIL_TEXT  # a nil report: the chapter reported, with no activity
     parts = []
     for item in report.items:
         ind = catalog.get(item.indicator)
