@@ -27,9 +27,12 @@ def test_prepare_for_queue_keeps_its_signature():
 def test_prepare_for_queue_sets_what_enqueue_sets(rconn):
     queue = Queue(event_queue.EVENTS_QUEUE, connection=rconn)
     job = queue.create_job("bot.conversation.jobs.handle_event", args=(1,), job_id="contract-prep")
+    assert job.enqueued_at is None
+    before = datetime.now(UTC)
     queue._prepare_for_queue(job)
+    after = datetime.now(UTC)
     assert job.origin == queue.name
-    assert job.enqueued_at is not None
+    assert before <= job.enqueued_at <= after  # set by the call, to its time
     assert job.get_status(refresh=False) == JobStatus.QUEUED
     assert {"origin", "status", "enqueued_at", "data"} <= set(job.to_dict())
 
