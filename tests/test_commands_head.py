@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, text
 
 from bot.storage.db import session_scope
-from bot.storage.models import Report, ReportChange
+from bot.storage.models import Identity, Report, ReportChange
 
 HEAD = "7002000000000000001"  # NHIDINH1
 HEAD2 = "7002000000000000002"  # NHIDINH2
@@ -31,6 +31,11 @@ def reports(settings) -> list[tuple[int, str, int | None]]:
         return [(r.id, r.status, r.replaces_id) for r in s.scalars(select(Report).order_by(Report.id))]
 
 
+def person_of(settings, external_id: str) -> int:
+    with session_scope(settings.database_url) as s:
+        return s.scalars(select(Identity.person_id).where(Identity.external_id == external_id)).one()
+
+
 def changes(settings) -> list[ReportChange]:
     with session_scope(settings.database_url) as s:
         rows = list(s.scalars(select(ReportChange).order_by(ReportChange.id)))
@@ -48,7 +53,7 @@ def test_undo_cancels_the_last_report_and_keeps_history(chat, org, settings):
     (first, s1, _), (second, s2, _) = reports(settings)
     assert (s1, s2) == ("active", "cancelled")
     [change] = changes(settings)
-    assert change.action == "cancel" and change.report_id == second and change.person_id is not None
+    assert change.action == "cancel" and change.report_id == second and change.person_id == person_of(settings, HEAD)
     assert change.before["items"] == [{"indicator": "blood_units", "quantity": 8, "value_vnd": None}]
     assert change.before["status"] == "active" and change.after["status"] == "cancelled"
     # the next huỷ takes the report before it; then there is nothing left

@@ -130,7 +130,7 @@ def test_reply_outbox_records_each_sent_message(settings, org, chat):
     with session_scope(settings.database_url) as s:
         rows = s.scalars(select(OutboundMessage)).all()
         assert [r.status for r in rows] == ["sent"]
-        assert rows[0].zalo_message_id
+        assert [rows[0].zalo_message_id] == [m["message_id"] for m in chat.sent(HEAD)]  # Zalo's id for it
 
 
 def test_head_only_command_from_a_committee_member_is_refused_politely(settings, org, chat):
