@@ -47,13 +47,14 @@ def split_chapter_prefix(text: str, chapters) -> tuple[object | None, str]:
 
 @default
 def handle(message: Message, ctx: Ctx, *, only_if_report: bool = False):
-    """Record the head's message as a report; with ``only_if_report``, None when it holds no figures."""
+    """Record the head's message as a report; with ``only_if_report``, None when it holds no figures
+    and is no nil report ("Chi hội thôn … tuần này không có hoạt động" starts with a command word)."""
     chapters = ctx.head_chapters
     chapter, text = split_chapter_prefix(message.text, chapters)
     if chapter is None and len(chapters) > 1:
         org = chapters[0].org
         result = parse_report(message.text, message.sent_at, org.catalog)
-        if not result.items and (only_if_report or not result.nil):
+        if not result.items and not result.nil:
             return None if only_if_report else Reply("report_nothing", {"text": message.text})
         pending.ask(
             ctx,
@@ -71,7 +72,7 @@ def record(message: Message, ctx: Ctx, chapter, text: str, *, only_if_report: bo
     org = chapter.org
     catalog = org.catalog
     result = parse_report(text, message.sent_at, catalog)
-    if not result.items and (only_if_report or not result.nil):
+    if not result.items and not result.nil:
         if only_if_report:
             return None  # a command word with no figures (nor a nil report) is the command
         if _answer(message) in _CONFIRM_WORDS:

@@ -92,6 +92,7 @@ class Digest:
     unreachable: list[str]
     generated_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    no_activity: list[str] = field(default_factory=list)  # reported the day with no figures (nil)
 
     @property
     def is_today(self) -> bool:
@@ -177,6 +178,7 @@ def build_digest(org_info: OrgInfo, day: date, facts: Facts, now: datetime | Non
         pending=[(short_name(n), k) for n, k in facts.pending],
         unreachable=list(facts.unreachable),
         generated_at=now,
+        no_activity=[short_name(n) for n in facts.no_activity],
     )
 
 

@@ -93,6 +93,8 @@ class Facts:
     pending: list[tuple[str, int]]  # (chapter, reports awaiting confirmation)
     unreachable: list[str]  # committee members Zalo will not let us message 1:1
     indicators: list[str] = field(default_factory=list)  # the org's own indicator codes, in order
+    # chapters that reported ``day`` with no figures at all (a nil report: "không có hoạt động")
+    no_activity: list[str] = field(default_factory=list)
 
 
 def local_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -161,9 +163,12 @@ def gather_facts(session: Session, org: Organization, day: date, now: datetime) 
     year_start = day.replace(month=1, day=1)
 
     today_by_chapter = _by_chapter(session, org.id, day, day, chapters, all_chapters=False)
-    reported_today = len(set(session.scalars(
+    reported_ids = set(session.scalars(
         select(Report.chapter_id).where(Report.org_id == org.id, Report.status == "active",
-                                        Report.report_date == day))) & set(chapters))
+                                        Report.report_date == day))) & set(chapters)
+    reported_today = len(reported_ids)
+    with_figures = {c.chapter_id for c in today_by_chapter}
+    no_activity = [chapters[cid].name for cid in sorted(reported_ids - with_figures)]
 
     targets: dict[str, int] = {}
     targets_by_chapter: dict[int, dict[str, int]] = {}
@@ -218,4 +223,5 @@ def gather_facts(session: Session, org: Organization, day: date, now: datetime) 
         pending=pending,
         unreachable=unreachable,
         indicators=[str(i.get("code")) for i in (org.indicators or []) if isinstance(i, dict) and i.get("code")],
+        no_activity=no_activity,
     )

@@ -234,7 +234,7 @@ def test_nil_report_takes_the_chapter_off_chua_bao_cao(chat, org, settings, exam
     )
     assert sums(settings) == {"blood_units": (8, None)}
     after = digest(settings, org, example_day)
-    assert "Hôm nay, 2/12 chi hội báo cáo:\n• Máu: 8 đơn vị\n" in after
+    assert "Hôm nay, 2/12 chi hội báo cáo:\n• Máu: 8 đơn vị\n• Không có hoạt động: Nhị Dinh 2\n" in after
     silent = after.split("Chưa báo cáo 7 ngày qua: ")[1].split("\n")[0]
     assert "Nhị Dinh 2" not in silent and "Nhị Dinh 3" in silent
     figures, body = export(settings, org, example_day)
@@ -265,3 +265,21 @@ def test_qua_0_is_an_item_of_zero(chat, org, settings, example_day):
     assert sums(settings) == {"gifts": (0, None)}
     assert chat.ask(ADMIN, "chưa báo cáo hôm nay") == missing_answer(
         "• Chi hội thôn Nhị Dinh 2 (NHIDINH2)", *OTHER_CHAPTERS)
+
+
+def test_nil_from_a_head_of_two_chapters_or_after_a_command_word(chat, org, settings, example_day):
+    two = "7002000000000000004"  # heads NONGSON1 and THCS
+    assert chat.ask(two, "không có hoạt động").startswith("Anh/chị phụ trách 2 chi hội. Báo cáo này cho chi hội nào?")
+    assert chat.ask(two, "THCS") == (
+        "✅ Đã ghi nhận: không có hoạt động (Chi hội trường THCS, ngày 21/11/2026).\n"
+        'Chi hội được tính là đã báo cáo. Khi có số liệu, anh/chị cứ gửi như thường lệ; gửi nhầm thì nhắn "huỷ".'
+    )
+    # "Chi hội …" is a committee command's word: a nil report from a head is still a report
+    assert chat.ask(HEAD, "Chi hội thôn Nhị Dinh 1 tuần này không có hoạt động").startswith(
+        "✅ Đã ghi nhận: không có hoạt động (Chi hội thôn Nhị Dinh 1, ngày 21/11/2026).")
+    assert [(code, status, found) for code, status, _, found in reports(settings)] == [
+        ("THCS", "active", []), ("NHIDINH1", "active", [])]
+    only_nil = digest(settings, org, example_day)
+    assert "\nHôm nay, 2/12 chi hội báo cáo:\n• Không có hoạt động: Nhị Dinh 1, THCS\nTháng 11: chưa có số liệu.\n" in only_nil
+    silent = only_nil.split("Chưa báo cáo 7 ngày qua: ")[1].split("\n")[0]
+    assert "Nhị Dinh 1" not in silent and "THCS" not in silent and "Nông Sơn 1" in silent
