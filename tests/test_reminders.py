@@ -95,5 +95,6 @@ def test_admin_command_nhac_reminds_at_once(settings, org, zalo, chat):
 def test_nhac_is_for_admins_only(settings, org, zalo, chat):
     _setup(settings, org, zalo)
     answer = chat.ask(MEMBER, "nhac")
-    assert "nhắc" in answer.lower() and "chưa nhận được báo cáo" not in answer
+    assert answer == ('Lệnh "nhắc" chỉ dành cho quản trị viên của Ban Thường vụ. '
+                      'Anh/chị nhắn "giúp" để xem các lệnh mình dùng được.')
     assert _texts(zalo, HEADS[2]) == []
