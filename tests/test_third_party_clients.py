@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,9 @@ def test_zalo_sdk_user_detail(zalo, oa_client):
     _add_user(zalo.url, USER, display_name="Chị Lan")
     data = oa_client.get_user_detail(USER)["data"]
     assert data["user_id"] == USER and data["display_name"] == "Chị Lan"
-    assert data["user_is_follower"] is True and data["user_last_interaction_date"]
+    # the interaction is now ("last_interaction": "now"): today, as Zalo writes it, in Vietnam
+    today = datetime.now(timezone(timedelta(hours=7))).strftime("%d/%m/%Y")
+    assert data["user_is_follower"] is True and data["user_last_interaction_date"] == today
     with pytest.raises(zalo_sdk.ZaloOAException) as unknown:
         oa_client.get_user_detail("999")
     assert unknown.value._code == -201
