@@ -30,9 +30,9 @@ def test_send_message_returns_message_id_and_is_recorded(sim, bot):
 
 
 def test_text_limits_checked_before_sending(sim, bot):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^Bot message text must be 1-2000 characters$"):
         bot.send_message("c1", "")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^Bot message text must be 1-2000 characters$"):
         bot.send_message("c1", "x" * 2001)
     assert sim.sent() == []
 
@@ -45,7 +45,7 @@ def test_get_me_and_webhook_calls(sim, bot):
     assert bot.get_webhook_info()["url"] == "https://bot.example.vn/webhook/zalo-bot"
     with pytest.raises(Permanent):
         bot.set_webhook("http://insecure.example/", "s" * 16)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^secret_token must be 8-256 characters$"):
         bot.set_webhook("https://bot.example.vn/", "short")
     bot.delete_webhook()
     assert bot.get_updates(timeout=0) is None

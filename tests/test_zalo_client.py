@@ -52,9 +52,9 @@ def test_send_text_sends_nfc_with_access_token_header(sim, oa):
 
 def test_text_over_2000_is_refused_locally(sim, oa):
     sim.add_user("u1")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^message text is 2001 characters; Zalo takes 2000 "):
         oa.send_text("u1", "a" * 2001)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^empty message text$"):
         oa.send_text("u1", "   ")
     message_id = oa.send_text("u1", "ệ" * 2000)
     assert [(m["message_id"], m["text"]) for m in sim.sent()] == [(message_id, "ệ" * 2000)]
