@@ -195,9 +195,11 @@ def test_python_zalo_bot_send_photo(zalo, bot_client):
 
 def test_python_zalo_bot_webhook_methods(zalo, bot_client):
     assert bot_client.get_webhook_info().url == ""
+    before_ms = int(time.time() * 1000)
     assert bot_client.set_webhook("https://bot_client.example.test/hook", "secret-token-1") is True
+    after_ms = int(time.time() * 1000) + 1
     info = bot_client.get_webhook_info()
-    assert info.url == "https://bot_client.example.test/hook" and info.updated_at > 0
+    assert info.url == "https://bot_client.example.test/hook" and before_ms <= info.updated_at <= after_ms
     assert bot_client.set_webhook("http://bot_client.example.test/hook", "secret-token-1") is False  # HTTPS
     assert bot_client.set_webhook("https://bot_client.example.test/hook", "short") is False  # 8-256 chars
     assert bot_client.get_webhook_info().url == "https://bot_client.example.test/hook"
