@@ -64,8 +64,9 @@ def test_digest_numbers_equal_sql_sums(settings, org):
     assert facts.targets == target_sums
     # The chapter lines add up to the day's totals.
     for indicator, fig in facts.today.items():
-        parts = [c.figures[indicator].quantity or 0 for c in facts.today_by_chapter if indicator in c.figures]
-        assert sum(parts) == (fig.quantity or 0)
+        parts = [c.figures[indicator] for c in facts.today_by_chapter if indicator in c.figures]
+        assert sum(p.quantity or 0 for p in parts) == (fig.quantity or 0)
+        assert sum(p.value_vnd or 0 for p in parts) == (fig.value_vnd or 0)  # value-only figures too
 
     # What people read carries the same numbers.
     gifts = facts.today["gifts"]
