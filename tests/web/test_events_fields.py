@@ -15,8 +15,11 @@ BOT_TEXT = {"ok": True, "result": {"event_name": "message.text.received", "messa
 
 
 def test_every_kind_round_trips():
-    for event in (events.parse_event(OA_TEXT), events.parse_event(OA_FOLLOW), events.parse_event(OA_SEEN),
-                  events.parse_bot_update(BOT_TEXT)):
+    parsed = (events.parse_event(OA_TEXT), events.parse_event(OA_FOLLOW), events.parse_event(OA_SEEN),
+              events.parse_bot_update(BOT_TEXT))
+    # each body is the kind it claims (a None or a catch-all kind would round-trip too)
+    assert [type(event).__name__ for event in parsed] == ["Message", "Follow", "Receipt", "Message"]
+    for event in parsed:
         kind, fields = events.to_fields(event)
         assert kind == type(event).__name__
         assert events.from_fields(kind, fields) == event
