@@ -32,6 +32,7 @@ from bot.reporting.stats import item_views
 from bot.storage.models import Report, ReportItem
 from bot.storage.reports import add_report, log_change, snapshot
 from bot.web.events import Message
+from handlers.undo import last_report
 
 
 def split_chapter_prefix(text: str, chapters) -> tuple[object | None, str]:
@@ -55,7 +56,7 @@ def handle(message: Message, ctx: Ctx, *, only_if_report: bool = False):
         org = chapters[0].org
         result = parse_report(message.text, message.sent_at, org.catalog)
         if not result.items and not result.nil:
-            return None if only_if_report else Reply("report_nothing", {"text": message.text})
+            return None if only_if_report else nothing(message, ctx, message.text)
         pending.ask(
             ctx,
             message.sender_id,
@@ -73,11 +74,8 @@ def record(message: Message, ctx: Ctx, chapter, text: str, *, only_if_report: bo
     catalog = org.catalog
     result = parse_report(text, message.sent_at, catalog)
     if not result.items and not result.nil:
-        if only_if_report:
-            return None  # a command word with no figures (nor a nil report) is the command
-        if _answer(message) in _CONFIRM_WORDS:
-            return Reply("report_nothing_waiting")  # "đúng" with no question open: nothing to count
-        return Reply("report_nothing", {"text": text})
+        # a command word with no figures (nor a nil report) is the command
+        return None if only_if_report else nothing(message, ctx, text)
     report_date = result.date or message.sent_at.astimezone(ZoneInfo(org.timezone)).date()
     if not result.items:  # nil: counted as reported, no figures
         report = save_report(ctx, org=org, chapter=chapter, text=text, items=(), report_date=report_date)
@@ -107,6 +105,21 @@ def record(message: Message, ctx: Ctx, chapter, text: str, *, only_if_report: bo
         pending.ask(ctx, message.sender_id, "outlier", {"report_id": report.id})
         return Reply("report_outlier", {**shown, "reasons": odd})
     return Reply("report_saved", shown)
+
+
+def nothing(message: Message, ctx: Ctx, text: str) -> Reply:
+    """The answer to a head's message with no figures: how to report, or, for a ``đúng`` with no
+    question open (it lasts 30 minutes), the confirmation of their last report if it still waits
+    on a reading the bot was not sure of."""
+    if _answer(message) not in _CONFIRM_WORDS:
+        return Reply("report_nothing", {"text": text})
+    report = last_report(ctx)
+    if report is not None and report.status == "pending":
+        chapter = next(c for c in ctx.head_chapters if c.id == report.chapter_id)
+        again = parse_report(report.raw_text, report.created_at, chapter.org.catalog)  # the same reading
+        if any(not item.sure for item in again.items):
+            return _settle(message, ctx, report, "active", "confirm")
+    return Reply("report_nothing_waiting")
 
 
 def save_report(ctx: Ctx, *, org, chapter, text: str, items, report_date, status: str = "active",

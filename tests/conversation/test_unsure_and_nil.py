@@ -283,3 +283,17 @@ def test_nil_from_a_head_of_two_chapters_or_after_a_command_word(chat, org, sett
     assert "\nHôm nay, 2/12 chi hội báo cáo:\n• Không có hoạt động: Nhị Dinh 1, THCS\nTháng 11: chưa có số liệu.\n" in only_nil
     silent = only_nil.split("Chưa báo cáo 7 ngày qua: ")[1].split("\n")[0]
     assert "Nhị Dinh 1" not in silent and "THCS" not in silent and "Nông Sơn 1" in silent
+
+
+def test_dung_after_the_question_expired_still_confirms_the_unsure_report(chat, org, settings, example_day, rconn):
+    chat.ask(HEAD, UNSURE)
+    assert rconn.delete(f"chb:ask:oa:{HEAD}") == 1  # what Redis does to the question after 30 minutes
+    assert chat.ask(HEAD, "đúng") == CONFIRMED
+    assert chat.ask(HEAD, "đúng") == NOTHING_WAITING
+    assert sums(settings) == {"gifts": (14, 7_000_000), "blood_units": (8, None)}
+    # a pending near-duplicate is no reading to confirm: "đúng" does not count it
+    chat.ask(HEAD, "mau 3")
+    chat.ask(HEAD, "mau 3")
+    assert rconn.delete(f"chb:ask:oa:{HEAD}") == 1
+    assert chat.ask(HEAD, "đúng") == NOTHING_WAITING
+    assert [status for _, status, _, _ in reports(settings)] == ["active", "active", "pending"]
