@@ -81,6 +81,9 @@ class Chapter(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="village")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Names it was known by before a rename or a merge (``gộp chi hội``): ``chi hội <old name>`` finds it.
+    aliases: Mapped[list | None] = mapped_column(JSON, default=list)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("chapters.id"))
     org: Mapped[Organization] = relationship(back_populates="chapters")
 
 
@@ -119,13 +122,13 @@ class Membership(Base):
 
 
 class Target(Base):
-    """A yearly target (chỉ tiêu) for one chapter and indicator."""
+    """A yearly target (chỉ tiêu) for one chapter and indicator, or (no chapter) for the whole organization."""
 
     __tablename__ = "targets"
     __table_args__ = (UniqueConstraint("chapter_id", "year", "indicator"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id"))
+    chapter_id: Mapped[int | None] = mapped_column(ForeignKey("chapters.id"))
     year: Mapped[int] = mapped_column(Integer)
     indicator: Mapped[str] = mapped_column(String(64))
     target: Mapped[int] = mapped_column(BigInteger)
@@ -234,17 +237,36 @@ class DigestLog(Base):
 
 
 class Invite(Base):
-    """A one-time code an admin gives a new chapter head (``mời``), used as ``đk <code>``."""
+    """A one-time code (``mời``, ``flask invite``) used as ``đk <code>``: a chapter's head, a committee
+    member or an admin; ``person_id`` when it binds a person already listed by name."""
 
     __tablename__ = "invites"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id"))
+    chapter_id: Mapped[int | None] = mapped_column(ForeignKey("chapters.id"))
+    role: Mapped[str] = mapped_column(String(10), default="head")  # head | member | admin
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    name: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """One change the committee made by chat or command line: who, when, what, before → after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_org_at", "org_id", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
 
 
 class ZaloToken(Base):
