@@ -27,6 +27,10 @@ def test_markup_and_sql_in_a_report_are_stored_and_shown_unchanged(settings, org
     answer = chat.ask(HEADS[0], NASTY)
     assert "5 suất" in answer
     assert "49" not in answer and "XXX" not in answer  # nothing was evaluated
+    # more figures than items: the bot is not sure and asks before counting; the head confirms
+    assert answer.startswith("❓ Tôi hiểu là: Quà 5 suất; Máu 2 đơn vị. Đúng không?")
+    confirmed = chat.ask(HEADS[0], "đúng")
+    assert "• Quà: 5 suất" in confirmed and "49" not in confirmed and "XXX" not in confirmed
     with session_scope(settings.database_url) as s:
         raw = s.scalar(select(Report.raw_text))
     assert raw == NASTY
