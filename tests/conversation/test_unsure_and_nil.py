@@ -297,3 +297,16 @@ def test_dung_after_the_question_expired_still_confirms_the_unsure_report(chat, 
     assert rconn.delete(f"chb:ask:oa:{HEAD}") == 1
     assert chat.ask(HEAD, "đúng") == NOTHING_WAITING
     assert [status for _, status, _, _ in reports(settings)] == ["active", "active", "pending"]
+
+
+def test_an_unsure_reading_that_is_also_odd_says_both(chat, org, settings, example_day):
+    assert chat.ask(HEAD, "Quà: 1500 suất, 7tr") == (
+        "❓ Tôi hiểu là: Quà 1.500 suất, trị giá 7.000.000 đ. Đúng không?\n"
+        "Báo cáo này của Chi hội thôn Nhị Dinh 1, ngày 21/11/2026 chưa được tính.\n"
+        "⚠️ Quà: mỗi suất 4.666 đ, khác thường, anh/chị xem lại giúp.\n"
+        'Trả lời "đúng" để ghi nhận, hoặc "sửa …" để ghi lại, ví dụ: sửa qua 20 tri gia 10tr. '
+        'Nhắn "huỷ" để bỏ báo cáo này.'
+    )
+    assert sums(settings) == {}
+    assert chat.ask(HEAD, "sửa qua 1500 tri gia 70tr").startswith("✏️ Đã sửa báo cáo")
+    assert sums(settings) == {"gifts": (1500, 70_000_000)}
