@@ -1,6 +1,6 @@
 """The period's report as an .xlsx, shaped like a committee's periodic report, and its signed link.
 
-Sheet "Tổng hợp": chapters as rows, indicators as columns (quantity and value where the indicator
+Sheet "Tổng hợp": how many chapters reported (a nil report counts), chapters as rows, indicators as columns (quantity and value where the indicator
 has them), a totals row, the year-to-date, the year's targets and % achieved. Sheet "Báo cáo":
 every report dated in the period, whatever its status, with its corrections (a nil report, which
 counts its chapter as reported, reads "Không có hoạt động").
@@ -105,7 +105,8 @@ def build_workbook(session: Session, org: Organization, start: date, end: date) 
     ws.title = SUMMARY
     ws.append([f"{org.name}: báo cáo hoạt động từ {_day(start)} đến {_day(end)}"])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([])
+    reported = stats.reporting_chapter_ids(session, org.id, start, end) & {c.id for c in chapters}
+    ws.append([f"{len(reported)}/{len(chapters)} chi hội đã báo cáo trong kỳ (kể cả báo cáo không có hoạt động)"])
     ws.append(["Mã", "Chi hội", *[c.header for c in cols]])
     header_row = ws.max_row
     for cell in ws[header_row]:

@@ -117,15 +117,16 @@ def digest(settings, org_code: str, day) -> str:
         return text_
 
 
-def export(settings, org_code: str, day) -> tuple[dict, dict, list[tuple]]:
-    """(chapter code or row label -> {(indicator, kind): figure}, and the Báo cáo sheet's rows)."""
+def export(settings, org_code: str, day) -> tuple[dict, list[tuple]]:
+    """(chapter code or row label -> {(indicator, kind): figure}, with "reported" -> the summary's
+    line of chapters that reported; and the Báo cáo sheet's rows)."""
     with session_scope(settings.database_url) as s:
         org = s.scalar(select(Organization).where(Organization.code == org_code))
         wb = build_workbook(s, org, day, day)
     rows = list(wb["Tổng hợp"].iter_rows(values_only=True))
     header_at = next(i for i, r in enumerate(rows) if r[0] == "Mã")
     cols = columns(default_catalog())
-    figures = {}
+    figures = {"reported": rows[1][0]}
     for row in rows[header_at + 1:]:
         key = row[0] or row[1]
         figures[key] = {(c.indicator, c.kind): v for c, v in zip(cols, row[2:], strict=True) if v}
@@ -147,6 +148,7 @@ def test_unsure_item_asks_and_counts_once_on_dung(chat, org, settings, example_d
     assert "\nChờ chi hội xác nhận: Nhị Dinh 1 (1 báo cáo)\n" in waiting
     figures, body = export(settings, org, example_day)
     assert figures["NHIDINH1"] == {} and figures["Tổng cộng"] == {}
+    assert figures["reported"] == "0/12 chi hội đã báo cáo trong kỳ (kể cả báo cáo không có hoạt động)"
     assert body == [("Chi hội thôn Nhị Dinh 1", UNSURE, "Suất quà: 14 suất, 7.000.000 đ; Đơn vị máu: 8 đơn vị",
                      "Chờ xác nhận")]
 
@@ -167,6 +169,7 @@ def test_unsure_item_asks_and_counts_once_on_dung(chat, org, settings, example_d
     assert figures["NHIDINH1"] == {("gifts", "quantity"): 14, ("gifts", "value_vnd"): 7_000_000,
                                    ("blood_units", "quantity"): 8}
     assert figures["Tổng cộng"] == figures["NHIDINH1"]
+    assert figures["reported"] == "1/12 chi hội đã báo cáo trong kỳ (kể cả báo cáo không có hoạt động)"
     assert [status for _, _, _, status in body] == ["Đang tính"]
 
 
@@ -239,6 +242,7 @@ def test_nil_report_takes_the_chapter_off_chua_bao_cao(chat, org, settings, exam
     assert "Nhị Dinh 2" not in silent and "Nhị Dinh 3" in silent
     figures, body = export(settings, org, example_day)
     assert figures["NHIDINH2"] == {} and figures["Tổng cộng"] == {("blood_units", "quantity"): 8}
+    assert figures["reported"] == "2/12 chi hội đã báo cáo trong kỳ (kể cả báo cáo không có hoạt động)"
     assert body == [("Chi hội thôn Nhị Dinh 1", "mau 8", "Đơn vị máu: 8 đơn vị", "Đang tính"),
                     ("Chi hội thôn Nhị Dinh 2", "không có hoạt động", "Không có hoạt động", "Đang tính")]
 
