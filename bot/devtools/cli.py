@@ -1,10 +1,11 @@
-"""``flask --app app COMMAND``: init-db, import-org, parse, digest, export, zalo-simulator."""
+"""``flask --app app COMMAND``: init-db, import-org, invite, parse, digest, export, zalo-simulator."""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -17,7 +18,8 @@ from bot.digest import jobs as digest_jobs
 from bot.parsing import parse_report
 from bot.reporting.xlsx import write_workbook
 from bot.storage.db import session_scope, sessionmaker_for, upgrade
-from bot.storage.models import Organization
+from bot.storage.invites import ROLES, create_invite
+from bot.storage.models import Chapter, Organization
 from bot.storage.redis_server import connect, resolve_redis_url
 from bot.zalo.sim import simulator_command
 
@@ -46,6 +48,37 @@ def import_org_command(path: str):
             click.echo(f"Đã nhập {org.name} ({org.code}): {len(org.chapters)} chi hội.")
     except OrgFileError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@click.command("invite")
+@with_appcontext
+@click.option("--org", "org_code", required=True, help="the organization's code")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="what the code makes its user")
+@click.option("--chapter", "chapter_code", help="the chapter (a head's code only)")
+@click.option("--name", help="the person it is for (one listed by this name is the one bound)")
+def invite_command(org_code: str, role: str, chapter_code: str | None, name: str | None):
+    """Print a one-time registration code, to be sent to the OA as ``đk <code>`` (the first admin's way in)."""
+    settings = _settings()
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        org = session.scalar(select(Organization).where(Organization.code == org_code))
+        if org is None:
+            raise click.ClickException(f"unknown organization {org_code!r}: import it first (import-org)")
+        chapter = None
+        if role == "head":
+            if not chapter_code:
+                raise click.ClickException("--role head needs --chapter")
+            chapter = session.scalar(select(Chapter).where(
+                Chapter.org_id == org.id, Chapter.code == chapter_code.upper(), Chapter.active))
+            if chapter is None:
+                raise click.ClickException(f"{org_code} has no active chapter {chapter_code!r}")
+        elif chapter_code:
+            raise click.ClickException("--chapter goes with --role head only")
+        code, expires = create_invite(session, org_id=org.id, role=role, now=clock.now(),
+                                      chapter_id=chapter.id if chapter else None, name=name)
+        click.echo(code)
+        click.echo(f"Mã dùng một lần, hiệu lực đến hết {expires.astimezone(ZoneInfo(org.timezone)):%d/%m/%Y}: "
+                   f"nhắn cho OA \"đk {code}\".", err=True)
 
 
 @click.command("parse")
@@ -124,5 +157,6 @@ def digest_command(org_code: str, day: datetime, send: bool):
 
 
 def register(app: Flask) -> None:
-    for cmd in (init_db_command, import_org_command, parse_command, export_command, simulator_command, digest_command):
+    for cmd in (init_db_command, import_org_command, invite_command, parse_command, export_command, simulator_command,
+                digest_command):
         app.cli.add_command(cmd)

@@ -2,6 +2,8 @@
 
 Running the same file twice changes nothing; a changed file updates what changed. People and
 roles are only added or updated here, never removed: heads registered in chat (``đk``) stay.
+A person may be listed by name alone (no Zalo id: nobody knows it before they write to the OA);
+an invite code made for that name (``flask invite --name``) binds them later.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.parsing import Catalog
+from bot.storage.invites import listed_person, unbound_person
 from bot.storage.models import Chapter, Identity, Membership, Organization, Person, Target
 
 SINKS = {"fanout", "gmf_group", "bot_group"}
@@ -65,6 +68,29 @@ def person_for(session: Session, channel: str, external_id: str, name: str | Non
     session.add(Identity(person_id=person.id, channel=channel, external_id=external_id))
     session.flush()
     return person
+
+
+def person_named(session: Session, org_id: int, name: str, now: datetime) -> Person:
+    """The person of the organization listed by ``name`` alone (no Zalo id in the file), created on
+    first sight; once a code bound them, the same person (the file does not add them again)."""
+    person = unbound_person(session, org_id, name) or listed_person(session, org_id, name)
+    if person is None:
+        person = Person(name=name, created_at=now)
+        session.add(person)
+        session.flush()
+    return person
+
+
+def _person_entry(session: Session, org_id: int, entry, now: datetime, where: str) -> Person:
+    """A person given as a Zalo id (a string), or a mapping with ``zalo_user_id`` and/or ``name``."""
+    if not isinstance(entry, dict):
+        return person_for(session, "oa", str(entry), None, now)
+    uid, name = entry.get("zalo_user_id"), entry.get("name")
+    if uid:
+        return person_for(session, "oa", str(uid), str(name) if name else None, now)
+    if not name:
+        raise OrgFileError(f"{where}: 'zalo_user_id' or 'name' is required")
+    return person_named(session, org_id, str(name), now)
 
 
 def _ensure_membership(session: Session, person_id: int, org_id: int, chapter_id, role: str) -> None:
@@ -143,7 +169,7 @@ def _upsert_chapters(session: Session, org: Organization, entries: list, now: da
         _set(chapter, name=str(entry["name"]), kind=str(entry.get("kind") or "village"), active=True)
         session.flush()
         if entry.get("head"):
-            head = person_for(session, "oa", str(entry["head"]), None, now)
+            head = _person_entry(session, org.id, entry["head"], now, f"{ccode}.head")
             _ensure_membership(session, head.id, org.id, chapter.id, "head")
     return chapters
 
@@ -151,11 +177,10 @@ def _upsert_chapters(session: Session, org: Organization, entries: list, now: da
 def _upsert_committee(session: Session, org: Organization, members: list, now: datetime) -> None:
     """Each committee member with exactly the role the file gives them."""
     for member in members:
-        uid = str(_require(member, "zalo_user_id", "committee member"))
         role = str(member.get("role") or "member")
         if role not in ("admin", "member"):
             raise OrgFileError(f"committee role must be admin or member, not {role!r}")
-        person = person_for(session, "oa", uid, member.get("name"), now)
+        person = _person_entry(session, org.id, member, now, "committee member")
         for other in session.scalars(
             select(Membership).where(
                 Membership.person_id == person.id,
