@@ -26,7 +26,8 @@ def _short(name: str) -> str:
 
 
 def find_chapters(query: str, chapters: list) -> list:
-    """The chapters ``query`` names: an exact code first, then names containing it, then close spellings."""
+    """The chapters ``query`` names: an exact code first, then a former name (alias), then names
+    containing it, then close spellings."""
     q = " ".join(fold(query).split())
     compact = q.replace(" ", "")
     if not compact:
@@ -34,6 +35,11 @@ def find_chapters(query: str, chapters: list) -> list:
     exact = [c for c in chapters if fold(c.code).replace(" ", "") == compact or _short(c.name) == _short(q)]
     if exact:
         return exact
+    # names it had before a rename or a merge (``gộp chi hội``)
+    aliased = [c for c in chapters if any(fold(a).replace(" ", "") == compact or _short(a) == _short(q)
+                                          for a in (getattr(c, "aliases", None) or []))]
+    if aliased:
+        return aliased
     words = set(q.split())
     found = [
         c

@@ -1,4 +1,6 @@
-"""``chỉ tiêu [năm N]``: the year's progress per indicator against the summed chapter targets."""
+"""``chỉ tiêu [năm N]``: the year's progress per indicator against the summed chapter targets
+(or the organization's own target, where an admin set one); with an indicator and a number,
+an admin sets a target (``handlers.target_set``)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,16 @@ from bot.parsing.text import fold
 from bot.periods import year_share
 from bot.reporting import stats
 from bot.web.events import Message
+from handlers import target_set
 
 _YEAR = re.compile(r"^(?:nam\s*)?(\d{4})$")
 
 
 @command("chỉ tiêu", "chi tieu", roles=(MEMBER,))
 def handle(message: Message, ctx: Ctx, args: str):
+    wanted = fold(args.strip())
+    if wanted and wanted != "nam nay" and not _YEAR.match(wanted):
+        return target_set.handle(message, ctx, args)
     orgs = ctx.committee_orgs
     replies = []
     for org in orgs:

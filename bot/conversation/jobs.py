@@ -8,6 +8,7 @@ from redis.exceptions import LockError
 
 from bot import clock
 from bot.conversation.context import Ctx
+from bot.conversation.profiles import with_display_name
 from bot.conversation.router import Reply, route
 from bot.outbound import outbox
 from bot.outbound.sender import sender_for
@@ -45,6 +46,7 @@ def handle_event(kind: str, fields: dict, raw_body: str) -> str:
 
 def _handle(session, settings, conn, event, raw_body: str) -> str:
     now = clock.now()
+    event = with_display_name(settings, conn, event)  # before any write: it may refresh the OA token
     row = save_inbound(session, event, raw_body, now)
     prefix = f"evt:{row.id}:"
     expected = None  # how many outgoing rows this run recorded (None: recorded by an earlier run)
@@ -112,5 +114,5 @@ def _touch(ctx: Ctx, event) -> None:
     if ctx.identity is not None:
         ctx.identity.last_inbound_at = event.sent_at
         ctx.identity.unreachable_since = None
-        if isinstance(event, events.Message) and event.display_name and not ctx.identity.display_name:
+        if isinstance(event, events.Message) and event.display_name and ctx.identity.display_name != event.display_name:
             ctx.identity.display_name = event.display_name

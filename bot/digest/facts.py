@@ -172,11 +172,16 @@ def gather_facts(session: Session, org: Organization, day: date, now: datetime) 
 
     targets: dict[str, int] = {}
     targets_by_chapter: dict[int, dict[str, int]] = {}
+    own: dict[str, int] = {}  # the organization's own targets (no chapter) override the chapters' sum
     for t in session.scalars(select(Target).where(Target.org_id == org.id, Target.year == day.year)):
+        if t.chapter_id is None:
+            own[t.indicator] = int(t.target)
+            continue
         if t.chapter_id not in chapters:
             continue
         targets[t.indicator] = targets.get(t.indicator, 0) + int(t.target)
         targets_by_chapter.setdefault(t.chapter_id, {})[t.indicator] = int(t.target)
+    targets.update(own)
 
     last_report = dict(session.execute(
         select(Report.chapter_id, func.max(Report.report_date))

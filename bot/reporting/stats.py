@@ -101,7 +101,8 @@ def last_report_date(session: Session, chapter_id: int) -> date | None:
 
 
 def targets(session: Session, org_id: int, year: int, chapter_ids=None) -> dict[str, int]:
-    """Indicator -> the year's target summed over the chapters (all active ones, or those given)."""
+    """Indicator -> the year's target summed over the chapters (all active ones, or those given);
+    for the whole organization, its own target (no chapter) where the committee set one."""
     stmt = (
         select(Target.indicator, func.sum(Target.target))
         .join(Chapter, Chapter.id == Target.chapter_id)
@@ -110,7 +111,12 @@ def targets(session: Session, org_id: int, year: int, chapter_ids=None) -> dict[
     )
     if chapter_ids is not None:
         stmt = stmt.where(Target.chapter_id.in_(list(chapter_ids)))
-    return {ind: int(t) for ind, t in session.execute(stmt).all()}
+    out = {ind: int(t) for ind, t in session.execute(stmt).all()}
+    if chapter_ids is None:
+        own = select(Target.indicator, Target.target).where(
+            Target.org_id == org_id, Target.year == year, Target.chapter_id.is_(None))
+        out.update({ind: int(t) for ind, t in session.execute(own).all()})
+    return out
 
 
 @dataclass
