@@ -397,3 +397,32 @@ def test_a_committee_member_reads_the_log_but_changes_nothing_and_heads_neither(
         'Lệnh "ngừng chi hội" dành cho Ban Thường vụ. Anh/chị nhắn "xem" để xem số liệu của chi hội mình.'
     )
     assert chat.ask(STRANGER, "nhật ký").startswith("Chào anh/chị! Tài khoản Zalo này chưa gắn")
+
+
+def test_two_admins_changing_one_chapter_both_land_in_the_log_in_order(chat, app, settings, zalo, example_day, tmp_path):
+    committee(chat, app, tmp_path, zalo)
+    bind(chat, STRANGER, code_in(chat.ask(ADMIN, "mời admin")))
+    # both messages are queued before either is handled
+    assert chat.say(ADMIN, "đổi tên chi hội MAMNON thành Chi hội trường Mầm non Hoa Sen")["status"] == 200
+    assert chat.say(STRANGER, "đổi tên chi hội MAMNON thành Chi hội trường Mẫu giáo")["status"] == 200
+    chat.work()
+    with session_scope(settings.database_url) as s:
+        assert s.scalar(select(Chapter.name).where(Chapter.code == "MAMNON")) == "Chi hội trường Mẫu giáo"
+        log = s.execute(select(AuditEntry.subject, AuditEntry.before, AuditEntry.after)
+                        .where(AuditEntry.action == "đổi tên chi hội").order_by(AuditEntry.at, AuditEntry.id)).all()
+    assert [tuple(r) for r in log] == [
+        ("MAMNON", "Chi hội trường Mầm non", "Chi hội trường Mầm non Hoa Sen"),
+        ("MAMNON", "Chi hội trường Mầm non Hoa Sen", "Chi hội trường Mẫu giáo"),
+    ]
+    # every former name still finds it
+    assert chat.ask(MEMBER, "chi hội Mầm non Hoa Sen").startswith("🏠 Chi hội trường Mẫu giáo (MAMNON)")
+
+
+def test_help_lists_the_administration_for_admins_only(chat, app, zalo, example_day, tmp_path):
+    committee(chat, app, tmp_path, zalo)
+    admin_help = chat.ask(ADMIN, "giúp")
+    assert "• nhật ký [kỳ]: các thay đổi của Ban Thường vụ\n" in admin_help
+    assert "• mời ban thường vụ, mời admin: cấp mã cho ủy viên, quản trị viên\n" in admin_help
+    assert "• chỉ tiêu <chỉ số> <số> [cho <chi hội>], giờ tổng hợp HH:MM" in admin_help
+    member_help = chat.ask(MEMBER, "giúp")
+    assert "• nhật ký [kỳ]" in member_help and "gộp chi hội" not in member_help
