@@ -63,6 +63,14 @@ class Ctx:
         )
 
     @cached_property
+    def stopped_chapters(self) -> list[Chapter]:
+        """Chapters this person heads that the committee stopped (``ngừng chi hội``)."""
+        ids = [m.chapter_id for m in self.memberships if m.role == "head" and m.chapter_id]
+        if not ids:
+            return []
+        return list(self.session.scalars(select(Chapter).where(Chapter.id.in_(ids), ~Chapter.active).order_by(Chapter.id)))
+
+    @cached_property
     def admin_orgs(self) -> list[Organization]:
         ids = sorted({m.org_id for m in self.memberships if m.role == "admin"})
         return list(self.session.scalars(select(Organization).where(Organization.id.in_(ids)))) if ids else []

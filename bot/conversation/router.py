@@ -153,6 +153,8 @@ def route(message: Message, ctx: Ctx) -> list[Reply]:
         return _listify(refusal(cmd, message, ctx))
     if ctx.head_chapters:
         return _listify(_default[0](message, ctx))
+    if not ctx.committee_orgs and ctx.stopped_chapters:  # a head whose chapter the committee stopped
+        return [Reply("chapter_stopped", {"chapters": ctx.stopped_chapters})]
     if ctx.memberships:
         return [Reply("not_understood_admin", {"suggestions": suggest(message.text)})]
     return [Reply("unknown_sender")]

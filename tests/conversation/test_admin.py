@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.storage.db import session_scope
-from bot.storage.models import AuditEntry, Chapter, Identity, Invite, Membership, Organization, Target
+from bot.storage.models import AuditEntry, Chapter, Identity, Invite, Membership, Organization, Report, Target
 from tests.conftest import EXAMPLE_NOW
 
 ADMIN = "7101000000000000001"
@@ -426,3 +426,19 @@ def test_help_lists_the_administration_for_admins_only(chat, app, zalo, example_
     assert "• chỉ tiêu <chỉ số> <số> [cho <chi hội>], giờ tổng hợp HH:MM" in admin_help
     member_help = chat.ask(MEMBER, "giúp")
     assert "• nhật ký [kỳ]" in member_help and "gộp chi hội" not in member_help
+
+
+def test_a_stopped_chapter_reports_no_more_and_its_head_is_told(chat, app, settings, zalo, example_day, tmp_path):
+    committee(chat, app, tmp_path, zalo)
+    assert chat.ask(HEAD, "qua 5").startswith("✅ Đã ghi nhận cho Chi hội thôn Nhị Dinh 1")
+    chat.ask(ADMIN, "ngừng chi hội NHIDINH1")
+    chat.ask(ADMIN, "đúng")
+    assert chat.ask(HEAD, "qua 7") == (
+        "Chi hội thôn Nhị Dinh 1 đã ngừng báo cáo theo quyết định của Ban Thường vụ, nên tin này không được ghi nhận.\n"
+        "Nếu có nhầm lẫn, anh/chị liên hệ Ban Thường vụ."
+    )
+    with session_scope(settings.database_url) as s:
+        assert s.scalars(select(Report.raw_text)).all() == ["qua 5"]
+    # its history stays in the totals; it is no longer expected to report
+    assert "• Quà: 5 suất" in chat.ask(ADMIN, "tổng")
+    assert "Nhị Dinh 1" not in chat.ask(ADMIN, "chưa báo cáo")
