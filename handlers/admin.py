@@ -169,7 +169,8 @@ def add_chapter(message: Message, ctx: Ctx, args: str):
     taken = next((c for c in chapters if c.code == code), None)
     if taken is not None:
         return Reply("admin_refused", {"reason": "code_taken", "chapter": taken.name, "code": code})
-    chapter = Chapter(org_id=org.id, code=code, name=name, kind="village", active=True, aliases=[])
+    kind = "school" if " truong " in f" {fold(name)} " else "village"
+    chapter = Chapter(org_id=org.id, code=code, name=name, kind=kind, active=True, aliases=[])
     ctx.session.add(chapter)
     ctx.session.flush()
     return Reply("admin_done", log(ctx, org, "thêm chi hội", name, None, f"mã {code}"))
@@ -197,6 +198,9 @@ def rename_chapter(message: Message, ctx: Ctx, args: str):
     new = " ".join(parts[1].split())
     if not fold(new).startswith("chi hoi "):
         new = f"Chi hội {new}"
+    same = next((c for c in all_chapters(ctx, org) if c.active and c.id != chapter.id and _short(c.name) == _short(new)), None)
+    if same is not None:
+        return Reply("admin_refused", {"reason": "chapter_exists", "chapter": same.name, "code": same.code})
     old = locked(ctx, chapter).name
     chapter.aliases = [*(chapter.aliases or []), old]
     chapter.name = new

@@ -249,6 +249,15 @@ def test_merges_into_itself_or_a_stopped_chapter_are_refused(chat, app, zalo, ex
     assert chat.ask(ADMIN, "gộp chi hội NHIDINH2 vào Phong Nhị") == (
         "Không thể gộp vào Chi hội thôn Phong Nhị: chi hội này đã ngừng hoạt động."
     )
+    assert chat.ask(ADMIN, "thêm chi hội thôn Nhị Dinh 2") == (
+        "Đã có Chi hội thôn Nhị Dinh 2 (mã NHIDINH2): hai chi hội không thể trùng tên."
+    )
+    assert chat.ask(ADMIN, "thêm chi hội trường THCS mã NHIDINH2") == (
+        "Mã NHIDINH2 đã dùng cho Chi hội thôn Nhị Dinh 2. Anh/chị chọn mã khác."
+    )
+    assert chat.ask(ADMIN, "đổi tên chi hội MAMNON thành thôn Nhị Dinh 2") == (
+        "Đã có Chi hội thôn Nhị Dinh 2 (mã NHIDINH2): hai chi hội không thể trùng tên."
+    )
     assert chat.ask(ADMIN, "gộp chi hội Nhị Dinh 2") == (
         "Anh/chị nhắn: gộp chi hội <A> vào <B>\nVí dụ: gộp chi hội NHIDINH3 vào NHIDINH2"
     )
