@@ -167,7 +167,7 @@ def sink_for(org: Organization) -> DigestSink:
 
 def admin_dests(session: Session, org: Organization, now: datetime) -> list[Dest]:
     """The organization's admins Zalo lets us message 1:1 now."""
-    return [Dest("oa", identity.external_id, person.name or identity.external_id)
+    return [Dest("oa", identity.external_id, person.name or identity.display_name or identity.external_id)
             for person, role, identity, ok in committee_reachability(session, org.id, now)
             if role == "admin" and identity is not None and ok]
 
