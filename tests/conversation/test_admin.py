@@ -401,6 +401,9 @@ def test_a_committee_member_reads_the_log_but_changes_nothing_and_heads_neither(
             f'Lệnh "{name}" chỉ dành cho quản trị viên của Ban Thường vụ. Anh/chị nhắn "giúp" để xem các lệnh mình dùng được.'
         )
     assert chat.ask(MEMBER, "nhật ký").startswith("📜 Nhật ký thay đổi Hội Chữ thập đỏ xã Điện Phước")
+    assert chat.ask(MEMBER, "nhật ký tháng 10") == (
+        "📜 Nhật ký thay đổi Hội Chữ thập đỏ xã Điện Phước, tháng 10/2026:\nKhông có thay đổi nào."
+    )
     assert chat.ask(HEAD, "nhật ký") == 'Lệnh "nhật ký" dành cho Ban Thường vụ. Anh/chị nhắn "xem" để xem số liệu của chi hội mình.'
     assert chat.ask(HEAD, "ngừng chi hội MAMNON") == (
         'Lệnh "ngừng chi hội" dành cho Ban Thường vụ. Anh/chị nhắn "xem" để xem số liệu của chi hội mình.'
