@@ -73,8 +73,10 @@ def test_kill9_worker_mid_burst_loses_nothing_and_confirms_each_once(settings, o
         # reports are stored, plus a random pause.
         wait_until(lambda: stored(settings)[1] >= 150, 120, 0.05, "150 reports before the kill")
         time.sleep(random.random() * 0.05)
-        killed_job = _current_job_of(conn, victim.pid)
         workers.kill9(victim)
+        # Read after the kill: a dead worker's hash keeps the job it died in (until its TTL), so
+        # this is the job in flight at death, not one it finished a moment before the signal.
+        killed_job = _current_job_of(conn, victim.pid)
         killed_at = time.monotonic() - started
         workers.start()  # the supervisor's replacement
 
