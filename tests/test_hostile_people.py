@@ -15,6 +15,9 @@ from bot.storage.db import session_scope
 from bot.storage.models import InboundEvent, Organization, Report
 from tests.fault_helpers import HEADS, STRANGER, count, sent, stored
 
+# Every test here runs in this process on the example's day, so "today" cannot turn mid-test.
+pytestmark = pytest.mark.usefixtures("example_day")
+
 NASTY = ("qua 5, mau 2 {{ 7*7 }} {% for x in range(3) %}X{% endfor %} <script>alert(1)</script> "
          "'; DROP TABLE reports; -- ${7*7} #{7*7} %(x)s {0.__class__}")
 
