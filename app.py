@@ -9,6 +9,7 @@ from flask import Flask
 
 import handlers
 from bot.config import Settings
+from bot.console import init_console
 from bot.devtools import cli
 from bot.logs import setup_logging
 from bot.web import downloads, health, pages, webhook
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(downloads.bp)
+    init_console(app, settings)  # /console/: the committee's pages
     cli.register(app)
     return app
 

@@ -30,7 +30,7 @@ from bot.parsing import parse_report
 from bot.parsing.text import fold
 from bot.reporting.stats import item_views
 from bot.storage.models import Report, ReportItem
-from bot.storage.reports import add_report, log_change, snapshot
+from bot.storage.reports import add_report, settle
 from bot.web.events import Message
 from handlers.undo import last_report
 
@@ -201,9 +201,7 @@ def _pending(ctx: Ctx, state: dict) -> Report | None:
 
 
 def _settle(message: Message, ctx: Ctx, report: Report, status: str, action: str) -> Reply:
-    before = snapshot(report)
-    report.status = status
-    log_change(ctx.session, report, action, before, snapshot(report), person_id=ctx.person_id, at=ctx.now)
+    settle(ctx.session, report, status, action, person_id=ctx.person_id, at=ctx.now)
     pending.clear(ctx, message.sender_id)
     chapter = next(c for c in ctx.head_chapters if c.id == report.chapter_id)
     shown = {"chapter": chapter, "date": report.report_date, "items": item_views(report.items, chapter.org.catalog)}

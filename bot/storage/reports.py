@@ -72,3 +72,12 @@ def log_change(session: Session, report: Report, action: str, before: dict, afte
         )
     )
     session.flush()
+
+
+def settle(session: Session, report: Report, status: str, action: str, *, person_id: int | None,
+           at: datetime) -> None:
+    """Move a waiting report to ``status`` (``active`` on a confirmation, ``cancelled``), with its
+    history row: what the chat's ``đúng`` and the console's approval both do."""
+    before = snapshot(report)
+    report.status = status
+    log_change(session, report, action, before, snapshot(report), person_id=person_id, at=at)
