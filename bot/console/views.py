@@ -158,7 +158,7 @@ def reports(org_code: str):
         chapters = access.visible_chapters(db, acc)
         names = {c.id: c.name for c in chapters}
         catalog = acc.org.catalog
-        rows = [{"report": r, "chapter": names.get(r.chapter_id, ""), "items": item_views(r.items, catalog),
+        rows = [{"report": r, "chapter": names.get(r.chapter_id, ""), "lines": item_views(r.items, catalog),
                  "status": STATUSES.get(r.status, r.status)} for r in db.scalars(stmt)]
         return render_template("console/reports.html", acc=acc, org=acc.org, rows=rows, chapters=chapters,
                                chapter=chapter, status=status, statuses=STATUSES, form=ActionForm())
