@@ -99,7 +99,7 @@ def login(token: str):
 
 @bp.get("/login")
 def login_needed():
-    return render_template("console/login_needed.html"), 401
+    return render_template("console/login_needed.html")
 
 
 @bp.post("/logout")

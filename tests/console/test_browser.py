@@ -1,0 +1,59 @@
+"""The console in headless Chromium: the chat's login link, the dashboard and the reports page on
+a 390×844 phone and a 1280×800 desktop, with a screenshot of each kept under the test's tmp_path,
+and no console error or page error anywhere (our CSP refuses inline scripts and styles)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.console.helpers import ADMIN, HEAD1, ORG, link_path
+
+SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+
+
+@pytest.mark.browser
+def test_console_pages_in_headless_chromium(chat, org, live_app, example_day, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.skip("chromium is not installed here; `apt-get install chromium` to run this test")
+    from playwright.sync_api import sync_playwright
+
+    assert "Đã ghi nhận" in chat.ask(HEAD1, "qua 20 tri gia 10tr, mau 8")
+    path = link_path(chat, ADMIN)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        own_clock = {k: v for k, v in os.environ.items() if not k.startswith(("LD_PRELOAD", "FAKETIME"))}
+        browser = p.chromium.launch(
+            executable_path=chromium, env=own_clock,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(live_app + path)
+            assert page.url.endswith(f"/console/o/{ORG}/"), page.url
+            for name, (width, height) in SIZES.items():
+                page.set_viewport_size({"width": width, "height": height})
+                page.goto(f"{live_app}/console/o/{ORG}/")
+                gifts = page.locator("#ind-gifts").inner_text()
+                assert "20 suất" in gifts and "10.000.000 đ" in gifts, gifts
+                assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+                page.screenshot(path=str(tmp_path / f"dashboard-{name}.png"), full_page=True)
+                page.goto(f"{live_app}/console/o/{ORG}/reports")
+                assert "qua 20 tri gia 10tr, mau 8" in page.locator("article.report").first.inner_text()
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                page.screenshot(path=str(tmp_path / f"reports-{name}.png"), full_page=True)
+            page.click("text=Đăng xuất")
+            assert "/console/login" in page.url and "đăng nhập" in page.content()
+        finally:
+            browser.close()
+    assert errors == []
+    assert sorted(f.name for f in tmp_path.glob("*.png")) == [
+        "dashboard-desktop.png", "dashboard-phone.png", "reports-desktop.png", "reports-phone.png"]
