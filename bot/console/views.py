@@ -174,8 +174,8 @@ def approve(org_code: str, report_id: int):
             abort(403)
         if not ActionForm().validate_on_submit():
             abort(400)
-        if report.status == "pending":
-            settle(db, report, "active", "confirm", person_id=current_user.person_id, at=clock.now())
+        if report.status == "pending" and settle(db, report, "active", "confirm",
+                                                 person_id=current_user.person_id, at=clock.now()):
             flash(f"Đã duyệt báo cáo #{report.id}: số liệu đã được tính.")
         else:
             flash(f"Báo cáo #{report.id} không còn chờ xác nhận; không có gì thay đổi.")

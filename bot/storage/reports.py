@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Report, ReportChange, ReportItem
@@ -75,9 +76,18 @@ def log_change(session: Session, report: Report, action: str, before: dict, afte
 
 
 def settle(session: Session, report: Report, status: str, action: str, *, person_id: int | None,
-           at: datetime) -> None:
+           at: datetime) -> bool:
     """Move a waiting report to ``status`` (``active`` on a confirmation, ``cancelled``), with its
-    history row: what the chat's ``đúng`` and the console's approval both do."""
+    history row: what the chat's ``đúng`` and the console's approval both do. The change is made
+    only if the report still has the status it had when read (a conditional UPDATE), so two
+    confirmations at once record one change; False when another got there first."""
     before = snapshot(report)
+    changed = session.execute(
+        update(Report).where(Report.id == report.id, Report.status == report.status).values(status=status)
+    ).rowcount
+    if not changed:
+        session.refresh(report)
+        return False
     report.status = status
     log_change(session, report, action, before, snapshot(report), person_id=person_id, at=at)
+    return True

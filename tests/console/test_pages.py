@@ -146,3 +146,26 @@ def test_html_in_reports_and_names_is_shown_as_text(chat, org, client, settings,
         assert "<script>alert" not in html and "<img src=x" not in html and "<b>qua</b>" not in html, url
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in client.get(REPORTS).get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;Thôn" in client.get(DASHBOARD).get_data(as_text=True)
+
+
+def test_two_approvals_at_once_record_one_change(settings, org, example_day):
+    from bot import clock
+    from bot.storage.db import sessionmaker_for
+    from bot.storage.models import Report
+    from bot.storage.reports import settle
+
+    waiting = add(settings, "NHIDINH1", "qua 2 tri gia 100tr", [("gifts", 2, 100_000_000)])
+    first, second = sessionmaker_for(settings.database_url)(), sessionmaker_for(settings.database_url)()
+    try:
+        a, b = first.get(Report, waiting), second.get(Report, waiting)
+        assert a.status == b.status == "pending"
+        assert settle(first, a, "active", "confirm", person_id=None, at=clock.now()) is True
+        first.commit()
+        assert settle(second, b, "active", "confirm", person_id=None, at=clock.now()) is False
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert status_of(settings, waiting) == "active"
+    with session_scope(settings.database_url) as s:
+        assert len(s.scalars(select(ReportChange).where(ReportChange.report_id == waiting)).all()) == 1
