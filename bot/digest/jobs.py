@@ -1,8 +1,8 @@
 """RQ entry points for the schedule's tick and the evening digest (``flask digest`` in bot.devtools.cli).
 
-``tick`` runs every few minutes (``bot.digest.schedule``) and enqueues ``send_digest`` for each
-organization whose local digest time has passed today, until that day's digest is done; the
-same for reminders (``bot.digest.reminders``). Exactly once is the database's job: the ``DigestLog`` row (unique org, day,
+``tick`` runs at the start of every minute (``bot.digest.schedule``) and enqueues ``send_digest``
+for each organization whose local digest time has passed today, until that day's digest is done;
+the same for reminders (``bot.digest.reminders``). Exactly once is the database's job: the ``DigestLog`` row (unique org, day,
 kind) is inserted in the same transaction that records every message in the outbox, so
 whichever job, worker or scheduler comes second, and any retry after a crash, only delivers
 what is still pending.
@@ -11,12 +11,12 @@ what is still pending.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -64,22 +64,44 @@ def due(org: Organization, now: datetime) -> list[tuple[str, date]]:
 
 
 def tick() -> str:
-    """Enqueue each digest or reminder that is due today and not done yet (cheap, idempotent)."""
+    """Enqueue each digest or reminder that is due today and not done yet (one query, idempotent).
+
+    Runs at the start of every minute on every worker's scheduler, so it stays cheap: one query
+    for the organizations with their recent finished ``DigestLog`` rows, and no ORM objects."""
     settings, conn = runtime()
     now = clock.now()
     session = sessionmaker_for(settings.database_url)()
-    queued = []
     try:
-        for org in session.scalars(select(Organization).order_by(Organization.id)):
-            for kind, day in due(org, now):
-                row = log_row(session, org.id, day, kind)
-                if row is not None and row.status == "done":
-                    continue
-                if enqueue_send(conn, kind, org, day):
-                    queued.append(f"{kind}:{org.code}:{day}")
+        orgs, done = schedule_rows(session, now)
     finally:
         session.close()
+    queued = []
+    for org in orgs:
+        for kind, day in due(org, now):
+            if (org.id, kind, day) not in done and enqueue_send(conn, kind, org, day):
+                queued.append(f"{kind}:{org.code}:{day}")
     return ",".join(queued) or "nothing due"
+
+
+def schedule_rows(session: Session, now: datetime) -> tuple[list, set[tuple[int, str, date]]]:
+    """(organizations with what ``due()`` reads, {(org id, kind, day) done}) in one query.
+
+    Any time zone's local date is within a day of the UTC date, so finished rows from the day
+    before the UTC date on cover every organization's "today"."""
+    since = now.astimezone(UTC).date() - timedelta(days=1)
+    rows = session.execute(
+        select(Organization.id, Organization.code, Organization.timezone, Organization.digest_time,
+               Organization.reminder_weekday, Organization.reminder_time, DigestLog.kind, DigestLog.day)
+        .outerjoin(DigestLog, and_(DigestLog.org_id == Organization.id, DigestLog.status == "done",
+                                   DigestLog.day >= since))
+        .order_by(Organization.id)).all()
+    orgs: dict[int, object] = {}
+    done = set()
+    for row in rows:
+        orgs.setdefault(row.id, row)
+        if row.kind is not None:
+            done.add((row.id, row.kind, row.day))
+    return list(orgs.values()), done
 
 
 def enqueue_send(conn, kind: str, org: Organization, day: date) -> bool:
