@@ -6,6 +6,8 @@ the person's roles do not cover answers 404 (``access.py``). Forms POST, redirec
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     abort,
@@ -128,6 +130,18 @@ def dashboard(org_code: str):
         return render_template("console/dashboard.html", acc=acc, org=acc.org, **view)
 
 
+def period_args() -> tuple[date | None, date | None]:
+    """The reports page's ``from`` and ``to`` (ISO dates, as ``<input type=date>`` sends); 404 if malformed."""
+    found = []
+    for name in ("from", "to"):
+        raw = request.args.get(name, "")
+        try:
+            found.append(date.fromisoformat(raw) if raw else None)
+        except ValueError:
+            abort(404)
+    return found[0], found[1]
+
+
 def _filters(db, acc):
     chapter_arg = request.args.get("chapter", "")
     status = request.args.get("status", "")
@@ -147,6 +161,7 @@ def reports(org_code: str):
     with session_scope(_settings().database_url) as db:
         acc = access.access_or_404(db, current_user.person_id, org_code)
         chapter, status = _filters(db, acc)
+        start, end = period_args()
         stmt = (select(Report).where(Report.org_id == acc.org.id).options(selectinload(Report.items))
                 .order_by(Report.report_date.desc(), Report.id.desc()).limit(PAGE_SIZE))
         if acc.chapter_ids is not None:
@@ -155,13 +170,18 @@ def reports(org_code: str):
             stmt = stmt.where(Report.chapter_id == chapter.id)
         if status:
             stmt = stmt.where(Report.status == status)
+        if start is not None:
+            stmt = stmt.where(Report.report_date >= start)
+        if end is not None:
+            stmt = stmt.where(Report.report_date <= end)
         chapters = access.visible_chapters(db, acc)
         names = {c.id: c.name for c in chapters}
         catalog = acc.org.catalog
         rows = [{"report": r, "chapter": names.get(r.chapter_id, ""), "lines": item_views(r.items, catalog),
                  "status": STATUSES.get(r.status, r.status)} for r in db.scalars(stmt)]
         return render_template("console/reports.html", acc=acc, org=acc.org, rows=rows, chapters=chapters,
-                               chapter=chapter, status=status, statuses=STATUSES, form=ActionForm())
+                               chapter=chapter, status=status, statuses=STATUSES, form=ActionForm(),
+                               start=start, end=end)
 
 
 @bp.post("/o/<org_code>/reports/<int:report_id>/approve")

@@ -1,4 +1,4 @@
-"""The console in headless Chromium: the chat's login link, the dashboard and the reports page on
+"""The console in headless Chromium: the chat's login link and every console page on
 a 390×844 phone and a 1280×800 desktop, with a screenshot of each kept under the test's tmp_path,
 and no console error or page error anywhere (our CSP refuses inline scripts and styles)."""
 
@@ -12,6 +12,12 @@ import pytest
 from tests.console.helpers import ADMIN, HEAD1, ORG, link_path
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+# Every console page: its URL under /console/o/<org>/, an element, what that element shows.
+PAGES = {
+    "dashboard": ("", "#ind-gifts", ("20 suất", "10.000.000 đ")),
+    "reports": ("reports?from=2026-11-01&to=2026-11-30", "article.report", ("qua 20 tri gia 10tr, mau 8",)),
+    "report": ("reports/1", "#item-1", ("Suất quà: 20 suất", "Sửa")),
+}
 
 
 @pytest.mark.browser
@@ -41,19 +47,15 @@ def test_console_pages_in_headless_chromium(chat, org, live_app, example_day, tm
             assert page.url.endswith(f"/console/o/{ORG}/"), page.url
             for name, (width, height) in SIZES.items():
                 page.set_viewport_size({"width": width, "height": height})
-                page.goto(f"{live_app}/console/o/{ORG}/")
-                gifts = page.locator("#ind-gifts").inner_text()
-                assert "20 suất" in gifts and "10.000.000 đ" in gifts, gifts
-                assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
-                page.screenshot(path=str(tmp_path / f"dashboard-{name}.png"), full_page=True)
-                page.goto(f"{live_app}/console/o/{ORG}/reports")
-                assert "qua 20 tri gia 10tr, mau 8" in page.locator("article.report").first.inner_text()
-                assert page.evaluate("document.documentElement.scrollWidth") <= width
-                page.screenshot(path=str(tmp_path / f"reports-{name}.png"), full_page=True)
+                for shot, (url, selector, wanted) in PAGES.items():
+                    page.goto(f"{live_app}/console/o/{ORG}/{url}")
+                    shown = page.locator(selector).first.inner_text()
+                    assert all(w in shown for w in wanted), (shot, shown)
+                    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+                    page.screenshot(path=str(tmp_path / f"{shot}-{name}.png"), full_page=True)
             page.click("text=Đăng xuất")
             assert "/console/login" in page.url and "đăng nhập" in page.content()
         finally:
             browser.close()
     assert errors == []
-    assert sorted(f.name for f in tmp_path.glob("*.png")) == [
-        "dashboard-desktop.png", "dashboard-phone.png", "reports-desktop.png", "reports-phone.png"]
+    assert sorted(f.name for f in tmp_path.glob("*.png")) == sorted(f"{p}-{s}.png" for p in PAGES for s in SIZES)
