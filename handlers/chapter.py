@@ -61,7 +61,7 @@ def find_chapters(query: str, chapters: list) -> list:
 @command("chi hội", "chi hoi", roles=(MEMBER,))
 def handle(message: Message, ctx: Ctx, args: str):
     orgs = ctx.committee_orgs
-    chapters = [c for org in orgs for c in stats.chapters(ctx.session, org.id)]
+    chapters = [c for org in orgs for c in stats.chapters(ctx.session, stats.subtree_ids(ctx.session, org.id))]
     if not args.strip():
         return Reply("chapter_choices", {"query": "", "chapters": chapters})
     found = find_chapters(args, chapters)

@@ -1,4 +1,5 @@
-"""``tổng [kỳ]``: the organization's totals per indicator and how many chapters reported."""
+"""``tổng [kỳ]``: the organization's totals per indicator and how many chapters reported; for a
+province association, summed over all its communes' chapters."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def handle(message: Message, ctx: Ctx, args: str):
         if ask_again is not None:
             return ask_again
         catalog = org.catalog
-        found = stats.totals(ctx.session, org.id, period.start, period.end, catalog=catalog)
+        scope = stats.subtree_ids(ctx.session, org.id)
+        found = stats.totals(ctx.session, scope, period.start, period.end, catalog=catalog)
         replies.append(
             Reply(
                 "totals",
@@ -28,8 +30,9 @@ def handle(message: Message, ctx: Ctx, args: str):
                     "asked": _writable(period, args, ctx.local_today(org.timezone)),
                     "period": period,
                     "items": stats.total_views(found, catalog),
-                    "reported": len(stats.reporting_chapter_ids(ctx.session, org.id, period.start, period.end)),
-                    "chapters": len(stats.chapters(ctx.session, org.id)),
+                    "reported": len(stats.reporting_chapter_ids(ctx.session, scope, period.start, period.end)),
+                    "chapters": len(stats.chapters(ctx.session, scope)),
+                    "communes": len(stats.child_orgs(ctx.session, org.id)),
                 },
             )
         )

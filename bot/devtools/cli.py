@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from bot import clock
-from bot.devtools.orgs import OrgFileError, import_org, load_org_file
+from bot.devtools.orgs import OrgFileError, import_orgs, load_org_files
 from bot.digest import jobs as digest_jobs
 from bot.parsing import parse_report
 from bot.reporting.xlsx import write_workbook
@@ -42,10 +42,10 @@ def import_org_command(path: str):
     settings = _settings()
     upgrade(settings.database_url)
     try:
-        spec = load_org_file(path)
+        specs = load_org_files(path)
         with session_scope(settings.database_url) as session:
-            org = import_org(session, spec, clock.now())
-            click.echo(f"Đã nhập {org.name} ({org.code}): {len(org.chapters)} chi hội.")
+            for org in import_orgs(session, specs, clock.now()):
+                click.echo(f"Đã nhập {org.name} ({org.code}): {len(org.chapters)} chi hội.")
     except OrgFileError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -29,11 +29,29 @@ class OrgFileError(ValueError):
 
 
 def load_org_file(path: str) -> dict:
+    """The one organization of a file with a top-level ``organization`` mapping."""
+    specs = load_org_files(path)
+    if len(specs) != 1:
+        raise OrgFileError("the file holds several organizations: import it whole (load_org_files)")
+    return specs[0]
+
+
+def load_org_files(path: str) -> list[dict]:
+    """The organizations of a file: its ``organization`` mapping, or its ``organizations`` list
+    (parents first, as they are imported in that order)."""
     with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    if not isinstance(data, dict) or not isinstance(data.get("organization"), dict):
-        raise OrgFileError("the file must have a top-level 'organization' mapping")
-    return data["organization"]
+    if isinstance(data, dict) and isinstance(data.get("organization"), dict):
+        return [data["organization"]]
+    many = data.get("organizations") if isinstance(data, dict) else None
+    if isinstance(many, list) and many and all(isinstance(spec, dict) for spec in many):
+        return many
+    raise OrgFileError("the file must have a top-level 'organization' mapping or an 'organizations' list")
+
+
+def import_orgs(session: Session, specs: list[dict], now: datetime) -> list[Organization]:
+    """Each organization of a file, in the file's order (a parent before the ones under it)."""
+    return [import_org(session, spec, now) for spec in specs]
 
 
 def _require(mapping: dict, key: str, where: str):
@@ -138,12 +156,14 @@ def _upsert_org(session: Session, spec: dict) -> Organization:
         raise OrgFileError("reminders.time must be HH:MM")
 
     org = session.scalar(select(Organization).where(Organization.code == code))
+    parent_id = _parent_id(session, spec, code, org)
     if org is None:
         org = Organization(code=code, name=name)
         session.add(org)
     _set(
         org,
         name=name,
+        parent_id=parent_id,
         timezone=tz,
         digest_time=digest_time,
         digest_sink=sink,
@@ -154,6 +174,25 @@ def _upsert_org(session: Session, spec: dict) -> Organization:
     )
     session.flush()
     return org
+
+
+def _parent_id(session: Session, spec: dict, code: str, org: Organization | None) -> int | None:
+    """The id of the organization the file names as ``parent`` (imported before), or None."""
+    parent_code = spec.get("parent")
+    if parent_code in (None, ""):
+        return None
+    parent_code = str(parent_code)
+    if parent_code == code:
+        raise OrgFileError(f"{code}: an organization cannot be its own parent")
+    parent = session.scalar(select(Organization).where(Organization.code == parent_code))
+    if parent is None:
+        raise OrgFileError(f"{code}: unknown parent {parent_code!r} (list parents first)")
+    above = parent
+    while above is not None:  # no cycles: the parent must not sit under this organization
+        if org is not None and above.id == org.id:
+            raise OrgFileError(f"{code}: parent {parent_code!r} is under {code}")
+        above = session.get(Organization, above.parent_id) if above.parent_id else None
+    return parent.id
 
 
 def _upsert_chapters(session: Session, org: Organization, entries: list, now: datetime) -> dict[str, Chapter]:
@@ -195,7 +234,8 @@ def _upsert_committee(session: Session, org: Organization, members: list, now: d
 
 def _upsert_targets(session: Session, org: Organization, chapters: dict[str, Chapter], targets: dict,
                     catalog: Catalog) -> None:
-    """The year's targets per chapter: the file's default, overridden per chapter code."""
+    """The year's targets per chapter: the file's default, overridden per chapter code; and the
+    organization's own (``organization:``, no chapter), as ``chỉ tiêu <chỉ số> <số>`` sets them."""
     if not targets:
         return
     year = int(_require(targets, "year", "targets"))
@@ -218,3 +258,11 @@ def _upsert_targets(session: Session, org: Organization, chapters: dict[str, Cha
                 session.add(Target(org_id=org.id, chapter_id=chapter.id, year=year, indicator=indicator, target=int(value)))
             elif row.target != int(value):
                 row.target = int(value)
+    for indicator, value in (targets.get("organization") or {}).items():
+        if catalog.get(indicator) is None:
+            raise OrgFileError(f"targets name an unknown indicator: {indicator}")
+        row = existing.get((None, indicator))
+        if row is None:
+            session.add(Target(org_id=org.id, chapter_id=None, year=year, indicator=indicator, target=int(value)))
+        elif row.target != int(value):
+            row.target = int(value)

@@ -2,15 +2,20 @@
 
 Cancelled, replaced and pending (not yet confirmed) reports never count. A target is measured in
 its indicator's quantity when it has one (suất, đơn vị, người), else in đồng (tiền vận động).
+
+Where a query takes ``org_id`` it also takes a collection of organization ids: a province
+association's subtree (``subtree_ids``), whose chapters all belong to its communes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.parsing.catalog import Catalog, default_catalog
 from bot.periods import this_month, year_share
@@ -35,7 +40,32 @@ class Total:
         return self.quantity or 0
 
 
-def item_sums(session: Session, org_id: int, start: date, end: date, chapter_ids=None, group_by_chapter=False):
+OrgScope = int | Iterable[int]
+
+
+def in_orgs(column, org_id: OrgScope) -> ColumnElement[bool]:
+    """``column`` within one organization, or within several (a province and its communes)."""
+    if isinstance(org_id, int):
+        return column == org_id
+    return column.in_(list(org_id))
+
+
+def child_orgs(session: Session, org_id: int) -> list[Organization]:
+    """The organizations directly under ``org_id`` (a province's communes), by name."""
+    return list(session.scalars(select(Organization).where(Organization.parent_id == org_id).order_by(Organization.name)))
+
+
+def subtree_ids(session: Session, org_id: int) -> list[int]:
+    """``org_id`` and every organization below it, level by level (one query per level)."""
+    found, level = [org_id], [org_id]
+    while level:
+        level = [i for i in session.scalars(select(Organization.id).where(Organization.parent_id.in_(level)))
+                 if i not in found]
+        found += level
+    return found
+
+
+def item_sums(session: Session, org_id: OrgScope, start: date, end: date, chapter_ids=None, group_by_chapter=False):
     """Rows of ([chapter id,] indicator, quantity sum, value sum) over active reports dated ``start``..``end``;
     a sum is None where no item carried that field."""
     cols = [ReportItem.indicator, func.sum(ReportItem.quantity), func.sum(ReportItem.value_vnd)]
@@ -44,7 +74,7 @@ def item_sums(session: Session, org_id: int, start: date, end: date, chapter_ids
     stmt = (
         select(*cols)
         .join(Report, Report.id == ReportItem.report_id)
-        .where(Report.org_id == org_id, Report.status == ACTIVE, Report.report_date.between(start, end))
+        .where(in_orgs(Report.org_id, org_id), Report.status == ACTIVE, Report.report_date.between(start, end))
         .group_by(*([Report.chapter_id] if group_by_chapter else []), ReportItem.indicator)
     )
     if chapter_ids is not None:
@@ -57,7 +87,7 @@ def _ordered(totals: dict[str, Total], catalog: Catalog) -> dict[str, Total]:
     return dict(sorted(totals.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
 
-def totals(session: Session, org_id: int, start: date, end: date, chapter_ids=None, catalog: Catalog | None = None) -> dict[str, Total]:
+def totals(session: Session, org_id: OrgScope, start: date, end: date, chapter_ids=None, catalog: Catalog | None = None) -> dict[str, Total]:
     """Indicator -> Total over active reports dated ``start``..``end`` (one chapter set, or all)."""
     out = {
         ind: Total(ind, int(q) if q is not None else None, int(v) if v is not None else None)
@@ -66,7 +96,7 @@ def totals(session: Session, org_id: int, start: date, end: date, chapter_ids=No
     return _ordered(out, catalog or default_catalog())
 
 
-def totals_by_chapter(session: Session, org_id: int, start: date, end: date) -> dict[int, dict[str, Total]]:
+def totals_by_chapter(session: Session, org_id: OrgScope, start: date, end: date) -> dict[int, dict[str, Total]]:
     """Chapter id -> indicator -> Total, over active reports in the period."""
     out: dict[int, dict[str, Total]] = {}
     for chapter_id, ind, q, v in item_sums(session, org_id, start, end, group_by_chapter=True):
@@ -74,22 +104,22 @@ def totals_by_chapter(session: Session, org_id: int, start: date, end: date) -> 
     return out
 
 
-def chapters(session: Session, org_id: int) -> list[Chapter]:
-    return list(session.scalars(select(Chapter).where(Chapter.org_id == org_id, Chapter.active).order_by(Chapter.id)))
+def chapters(session: Session, org_id: OrgScope) -> list[Chapter]:
+    return list(session.scalars(select(Chapter).where(in_orgs(Chapter.org_id, org_id), Chapter.active).order_by(Chapter.id)))
 
 
-def reporting_chapter_ids(session: Session, org_id: int, start: date, end: date) -> set[int]:
+def reporting_chapter_ids(session: Session, org_id: OrgScope, start: date, end: date) -> set[int]:
     """Chapters with at least one active report dated in the period."""
     return set(
         session.scalars(
             select(Report.chapter_id)
-            .where(Report.org_id == org_id, Report.status == ACTIVE, Report.report_date.between(start, end))
+            .where(in_orgs(Report.org_id, org_id), Report.status == ACTIVE, Report.report_date.between(start, end))
             .distinct()
         )
     )
 
 
-def chapters_without_reports(session: Session, org_id: int, start: date, end: date) -> list[Chapter]:
+def chapters_without_reports(session: Session, org_id: OrgScope, start: date, end: date) -> list[Chapter]:
     done = reporting_chapter_ids(session, org_id, start, end)
     return [c for c in chapters(session, org_id) if c.id not in done]
 
@@ -119,6 +149,16 @@ def targets(session: Session, org_id: int, year: int, chapter_ids=None) -> dict[
     return out
 
 
+def tree_targets(session: Session, org_id: int, year: int) -> dict[str, int]:
+    """Indicator -> the year's target of ``org_id`` with everything below it: the organizations
+    under it summed, where it has no target of its own (its chapters' or its own, ``targets``)."""
+    below: dict[str, int] = {}
+    for child in session.scalars(select(Organization.id).where(Organization.parent_id == org_id)):
+        for ind, value in tree_targets(session, child, year).items():
+            below[ind] = below.get(ind, 0) + value
+    return {**below, **targets(session, org_id, year)}
+
+
 @dataclass
 class Progress:
     indicator: str
@@ -139,12 +179,18 @@ class Progress:
 
 
 def target_progress(session: Session, org: Organization, today: date, chapter_ids=None, year: int | None = None) -> list[Progress]:
-    """Year-to-date progress per indicator that has a target, in catalog order."""
+    """Year-to-date progress per indicator that has a target, in catalog order; for the whole
+    organization, its subtree (a province: its own targets, else its communes', against their sum)."""
     year = year or today.year
     catalog = org.catalog
-    wanted = targets(session, org.id, year, chapter_ids)
+    scope: OrgScope = org.id
+    if chapter_ids is None:
+        scope = subtree_ids(session, org.id)
+        wanted = tree_targets(session, org.id, year)
+    else:
+        wanted = targets(session, org.id, year, chapter_ids)
     end = min(today, date(year, 12, 31))
-    done = totals(session, org.id, date(year, 1, 1), end, chapter_ids, catalog)
+    done = totals(session, scope, date(year, 1, 1), end, chapter_ids, catalog)
     share = 1.0 if year < today.year else (0.0 if year > today.year else year_share(today))
     rows = []
     for code in [c for c in catalog.codes if c in wanted] + sorted(set(wanted) - set(catalog.codes)):

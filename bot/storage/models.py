@@ -64,6 +64,8 @@ class Organization(Base):
     reminder_weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday
     reminder_time: Mapped[str | None] = mapped_column(String(5))
     indicators: Mapped[list] = mapped_column(JSON, default=list)  # the org's own indicators
+    # the association above this one (a province above its communes); None at the top
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     chapters: Mapped[list[Chapter]] = relationship(back_populates="org", order_by="Chapter.id")
 
     @property
