@@ -163,6 +163,7 @@ class _Reader:
         self._block_memo: dict = {}
         self._hard_starts: list[int] | None = None
         self._plan_starts: list[int] = []   # plain words that may start a plan phrase
+        self._moi_from: int | None = None   # first token that may be ``mỗi`` (see ``_first_moi``)
 
     @property
     def today(self) -> date:
@@ -198,6 +199,14 @@ class _Reader:
         got = self._block_memo.get(i, _MISS)
         if got is _MISS:
             got = self._block_memo[i] = self.lex.block.match(self.toks, i)
+        return got
+
+    def _first_moi(self) -> int:
+        """Index of the first token that may be ``mỗi`` (``len(toks)`` if none): most messages
+        have none, and then no figure can be per unit by a ``mỗi`` before it."""
+        got = self._moi_from
+        if got is None:
+            got = self._moi_from = next((k for k, t in enumerate(self.toks) if t.f in _MOI_FOLDS), len(self.toks))
         return got
 
     def tok(self, i: int) -> Token | None:
@@ -390,6 +399,8 @@ class _Reader:
     @staticmethod
     def _is_phone(t: Token) -> bool:
         raw = t.text
+        if raw[0] != "0" and raw[0] != "8":
+            return False                # most figures: no phone number starts so
         digits = raw.replace(".", "").replace(",", "") if len(raw) > 3 else raw
         return raw[0] == "0" and len(digits) >= 4 or digits.startswith("84") and len(digits) >= 11
 
@@ -606,6 +617,8 @@ class _Reader:
                 node.end = u[1]
                 return
         # mỗi suất 300k, mỗi phần trị giá 400.000 đồng, mỗi căn (hỗ trợ) 55tr
+        if self._first_moi() >= node.start:
+            return
         k = self._skip_back(node.start, self.lex.money_leads)
         k = self._skip_back(k, self.lex.approx)
         k = self._skip_back(k, self.lex.per_unit_verbs)
@@ -1004,6 +1017,8 @@ class _Reader:
     def _inside_each_clause(self, idx: int) -> bool:
         """Is money node ``idx`` in a ``mỗi <unit> …`` clause it was not read as the price of?"""
         nodes, toks = self.nodes, self.toks
+        if self._first_moi() >= nodes[idx].start:
+            return False
         k = idx - 1
         while k >= 0 and idx - k <= _SCAN:
             nd = nodes[k]
