@@ -17,6 +17,8 @@ PAGES = {
     "dashboard": ("", "#ind-gifts", ("20 suất", "10.000.000 đ")),
     "reports": ("reports?from=2026-11-01&to=2026-11-30", "article.report", ("qua 20 tri gia 10tr, mau 8",)),
     "report": ("reports/1", "#item-1", ("Suất quà: 20 suất", "Sửa")),
+    "targets": ("targets", "#targets", ("Chi hội thôn Nhị Dinh 1", "Suất quà")),
+    "settings": ("settings", "#preview", ("• Nhị Dinh 1: quà 20 suất (10.000.000 đ) · máu 8 đv",)),
 }
 
 
