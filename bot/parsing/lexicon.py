@@ -335,7 +335,7 @@ class Lexicon:
                     w = ws[k]
                     if tk.f == w.f and (not w.strict or tk.sig == w.sig or tk.sig == ""):
                         continue           # the common case of ``_word_ok``, inline
-                    if not word_ok(tk, w, accented):
+                    if tk.sig or not word_ok(tk, w, accented):   # accented and another word: no
                         ok = False
                         break
                 if not ok:
