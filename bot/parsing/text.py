@@ -169,13 +169,14 @@ def scan(text: str) -> tuple[list[Token], int, int, int, int]:
             if info is False:
                 info = _word_info(word)
             if info is not None:
-                append(Token("w", s, e, word, info[0], info[1], gap, info[2], info[3]))
+                f, sig, up, caps = info
+                append(Token("w", s, e, word, f, sig, gap, up, caps))
                 nwords += 1
-                if info[1]:
+                if sig:
                     marked += 1
                 if e - s > 1:
                     nletters += 1
-                    if info[3]:         # all caps implies 2+ letters
+                    if caps:            # all caps implies 2+ letters
                         ncaps += 1
             else:
                 append(Token("p", s, e, word, word, "", gap, False, False))
