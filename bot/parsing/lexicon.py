@@ -201,17 +201,22 @@ class PhraseTable:
             if t.sig or not self._telex_start(t.f):
                 return None
             cands = self.index.get(untelex(t.f)[0], ())
+        ntok = len(tokens)
         for ws, value in cands:
-            if i + len(ws) > len(tokens):
+            end = i + len(ws)
+            if end > ntok:
                 continue
-            ok = True
             for k, w in enumerate(ws):
                 tk = tokens[i + k]
-                if tk.kind != "w" or not _phrase_word_ok(tk, w):
-                    ok = False
+                if tk.kind != "w":
                     break
-            if ok:
-                return value, i + len(ws)
+                if tk.f == w.f:             # ``_phrase_word_ok``, its common cases inline
+                    if tk.sig and w.strict and tk.sig != w.sig:
+                        break
+                elif tk.sig or not _phrase_word_ok(tk, w):
+                    break                   # another word (only an unaccented one may be Telex)
+            else:
+                return value, end
         return None
 
 
