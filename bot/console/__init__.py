@@ -34,7 +34,7 @@ def limiter_storage(url: str) -> str:
 
 def init_console(app: Flask, settings) -> None:
     """Register the console blueprint and the extensions it needs on ``app``."""
-    from bot.console import committee, review, views  # noqa: F401 - their routes join views.bp
+    from bot.console import chapters, committee, review, views  # noqa: F401 - their routes join views.bp
 
     app.config.update(
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),

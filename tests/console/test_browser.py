@@ -19,6 +19,7 @@ PAGES = {
     "report": ("reports/1", "#item-1", ("Suất quà: 20 suất", "Sửa")),
     "targets": ("targets", "#targets", ("Chi hội thôn Nhị Dinh 1", "Suất quà")),
     "settings": ("settings", "#preview", ("• Nhị Dinh 1: quà 20 suất (10.000.000 đ) · máu 8 đv",)),
+    "chapters": ("chapters", "#chapter-1", ("Chi hội thôn Nhị Dinh 1", "Đổi tên")),
 }
 
 
@@ -55,9 +56,14 @@ def test_console_pages_in_headless_chromium(chat, org, live_app, example_day, tm
                     assert all(w in shown for w in wanted), (shot, shown)
                     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
                     page.screenshot(path=str(tmp_path / f"{shot}-{name}.png"), full_page=True)
+                page.locator("#chapter-1 >> text=Ngừng…").click()  # the confirmation step (a POST's answer)
+                assert "Ngừng Chi hội thôn Nhị Dinh 1?" in page.locator("#question").inner_text()
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                page.screenshot(path=str(tmp_path / f"confirm-{name}.png"), full_page=True)
+                page.click("text=Thôi, quay lại")
             page.click("text=Đăng xuất")
             assert "/console/login" in page.url and "đăng nhập" in page.content()
         finally:
             browser.close()
     assert errors == []
-    assert sorted(f.name for f in tmp_path.glob("*.png")) == sorted(f"{p}-{s}.png" for p in PAGES for s in SIZES)
+    assert sorted(f.name for f in tmp_path.glob("*.png")) == sorted(f"{p}-{s}.png" for p in [*PAGES, "confirm"] for s in SIZES)
