@@ -8,27 +8,31 @@ job on the events queue delivers it (``bot.console.jobs``).
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from rq import Queue
 from sqlalchemy import or_, select
 
 from bot import clock
 from bot.console import access
-from bot.console.views import STATUSES, ActionForm, bp
+from bot.console.views import STATUSES, ActionForm, bp, period_args
 from bot.outbound import outbox
 from bot.people import name_of
+from bot.periods import this_month
 from bot.render import render
 from bot.reporting.stats import item_views
+from bot.reporting.xlsx import file_name, write_workbook
 from bot.runtime import EVENTS_QUEUE, runtime
 from bot.storage import audit
 from bot.storage.db import session_scope
 from bot.storage.models import AuditEntry, Identity, ReportChange, ReportItem
 from bot.storage.reports import log_change, settle, snapshot
+from bot.web.downloads import XLSX
 
 FIXABLE = ("active", "pending")
 
@@ -194,3 +198,23 @@ def history(org_code: str, report_id: int):
                                items=items, status=STATUSES.get(report.status, report.status),
                                changes=_changes(db, report.id, catalog, acc.org.timezone), audit_rows=audit_rows,
                                fixable=acc.is_admin and report.status in FIXABLE, form=ActionForm())
+
+
+@bp.get("/o/<org_code>/export")
+@login_required
+def export(org_code: str):
+    """The workbook the chat's ``xuất`` links to, for ``from``–``to`` (default: this month); the
+    committee's only, as in chat (it covers every chapter)."""
+    with session_scope(_settings().database_url) as db:
+        acc = access.access_or_404(db, current_user.person_id, org_code)
+        if acc.chapter_ids is not None:
+            abort(404)
+        month = this_month(clock.now().astimezone(ZoneInfo(acc.org.timezone)).date())
+        start, end = period_args()
+        start, end = start or month.start, end or month.end
+        if start > end:
+            abort(404)
+        buf = io.BytesIO()
+        write_workbook(db, acc.org, start, end, buf)
+    buf.seek(0)
+    return send_file(buf, mimetype=XLSX, as_attachment=True, download_name=file_name(org_code, start, end))

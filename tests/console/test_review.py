@@ -167,3 +167,35 @@ def test_html_in_the_history_page_is_text(chat, org, client, settings, example_d
     html = client.get(f"{REPORTS}/{report_id}").get_data(as_text=True)
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; qua 5" in html and "&lt;img src=x onerror=alert(1)&gt;Thôn" in html
+
+
+def test_the_export_is_the_chats_workbook(chat, org, client, settings, example_day):
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    chat.ask(HEAD1, "qua 20 tri gia 10tr, mau 8")
+    link = re.search(r"https?://\S+/exports/\S+", chat.ask(ADMIN, "xuất tháng 11/2026")).group(0)
+    from_chat = client.get(link[link.index("/exports/"):])
+    assert from_chat.status_code == 200
+    log_in(client, chat, ADMIN)
+    page = client.get(f"{REPORTS}?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    href = re.search(r'<a id="export" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert href == f"/console/o/{ORG}/export?from=2026-11-01&to=2026-11-30"
+    resp = client.get(href)
+    assert resp.status_code == 200 and resp.headers["Content-Disposition"].endswith(
+        f"bao-cao_{ORG}_2026-11-01_2026-11-30.xlsx")
+
+    def cells(data: bytes) -> list:
+        book = load_workbook(io.BytesIO(data))
+        return [[list(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets]
+
+    assert cells(resp.data) == cells(from_chat.data)
+    assert client.get(f"/console/o/{ORG}/export").status_code == 200  # this month by default
+    for bad in (f"/console/o/{ORG}/export?from=2026-12-01&to=2026-11-01", f"/console/o/{ORG}/export?from=x",
+                "/console/o/ctd-other/export"):
+        assert client.get(bad).status_code == 404, bad
+    log_in(client, chat, HEAD1)
+    assert client.get(f"/console/o/{ORG}/export").status_code == 404
+    assert 'id="export"' not in client.get(REPORTS).get_data(as_text=True)
