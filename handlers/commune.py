@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.conversation.context import Ctx
 from bot.conversation.router import MEMBER, Reply, command
+from bot.parsing.text import fold
 from bot.periods import this_month, year_share
 from bot.reporting import stats
 from bot.web.events import Message
@@ -18,10 +19,20 @@ def handle(message: Message, ctx: Ctx, args: str):
         return Reply("commune_none", {"orgs": ctx.committee_orgs})
     if not args.strip():
         return Reply("commune_choices", {"query": "", "communes": communes, "not_found": False})
-    found = find_chapters(args, communes)
+    found = find_communes(args, communes)
     if len(found) != 1:
         return Reply("commune_choices", {"query": args, "communes": found or communes, "not_found": not found})
     return Reply("commune", commune_view(ctx, found[0]))
+
+
+def find_communes(query: str, communes: list) -> list:
+    """The communes ``query`` names (as ``find_chapters`` finds chapters), or else the one whose former
+    names (a commune merged into it, ``gộp xã``) contain it."""
+    found = find_chapters(query, communes)
+    if found:
+        return found
+    compact = fold(query).replace(" ", "")
+    return [c for c in communes if compact and any(compact in fold(a).replace(" ", "") for a in (c.aliases or []))]
 
 
 def commune_view(ctx: Ctx, commune) -> dict:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from bot.digest.facts import Facts, Figure, OrgInfo
 from bot.periods import year_share
 from bot.render import VN_TZ, render
+from bot.reporting.stats import commune_name
 
 # The default catalog's order; an organization's own indicators follow, then anything else.
 ORDER = ("gifts", "blood_units", "new_members", "volunteers", "funds_raised", "scholarships",
@@ -72,6 +73,17 @@ class ChangeLine:
 
 
 @dataclass(frozen=True)
+class CommuneLine:
+    """A province digest's line for one commune (``facts.CommuneFacts``), in rank order."""
+
+    name: str  # "xã Điện Phước"
+    reported: int
+    chapters_total: int
+    silent: int
+    pct: int | None
+
+
+@dataclass(frozen=True)
 class Digest:
     org_name: str
     sink: str
@@ -93,6 +105,8 @@ class Digest:
     generated_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
     no_activity: list[str] = field(default_factory=list)  # reported the day with no figures (nil)
+    communes: list[CommuneLine] = field(default_factory=list)  # a province's, best against targets first
+    silent_communes: list[str] = field(default_factory=list)  # no chapter of theirs reported in 7 days
 
     @property
     def is_today(self) -> bool:
@@ -154,6 +168,8 @@ def build_digest(org_info: OrgInfo, day: date, facts: Facts, now: datetime | Non
                                  "đ" if code in MONEY_TARGET else UNITS.get(code, ""), pct,
                                  pace(pct, share)))
     year_other = _lines({c: f for c, f in facts.year.items() if c not in facts.targets}, extra)
+    communes = [CommuneLine(commune_name(c.name), c.reported_today, c.chapters_total, c.silent, c.pct)
+                for c in facts.communes]
     changes: dict[str, list[int]] = {}
     for ch in facts.changes:
         slot = changes.setdefault(short_name(ch.chapter), [0, 0])
@@ -171,14 +187,16 @@ def build_digest(org_info: OrgInfo, day: date, facts: Facts, now: datetime | Non
         year_share=share,
         progress=progress,
         year_other=year_other,
-        chapters=[ChapterLine(short_name(c.name), _lines(c.figures, extra))
-                  for c in facts.today_by_chapter if _lines(c.figures, extra)],
-        silent=[short_name(n) for n in facts.silent],
+        chapters=[] if communes else [ChapterLine(short_name(c.name), _lines(c.figures, extra))
+                                      for c in facts.today_by_chapter if _lines(c.figures, extra)],
+        silent=[] if communes else [short_name(n) for n in facts.silent],
         changes=[ChangeLine(name, c, k) for name, (c, k) in changes.items()],
         pending=[(short_name(n), k) for n, k in facts.pending],
         unreachable=list(facts.unreachable),
         generated_at=now,
-        no_activity=[short_name(n) for n in facts.no_activity],
+        no_activity=[] if communes else [short_name(n) for n in facts.no_activity],
+        communes=communes,
+        silent_communes=[c.name for c in communes if c.chapters_total and c.silent == c.chapters_total],
     )
 
 

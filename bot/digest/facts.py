@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.reporting.stats import item_sums
+from bot.reporting.stats import OrgScope, Total, child_orgs, in_orgs, item_sums, subtree_ids, tree_targets
 from bot.storage.models import (
     Chapter,
     Identity,
@@ -75,6 +75,19 @@ class Change:
 
 
 @dataclass(frozen=True)
+class CommuneFacts:
+    """One commune of a province's digest: its chapters that day and in 7 days, its year against
+    its targets (the mean of its indicators' percentages; None without targets)."""
+
+    code: str
+    name: str
+    reported_today: int
+    chapters_total: int
+    silent: int  # its chapters with no report in the 7 days ending the day
+    pct: int | None
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything the digest says about one organization and one local day."""
 
@@ -95,6 +108,8 @@ class Facts:
     indicators: list[str] = field(default_factory=list)  # the org's own indicator codes, in order
     # chapters that reported ``day`` with no figures at all (a nil report: "không có hoạt động")
     no_activity: list[str] = field(default_factory=list)
+    # a province association's communes (empty for an organization with none under it)
+    communes: list[CommuneFacts] = field(default_factory=list)
 
 
 def local_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -105,7 +120,7 @@ def local_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _sums(session: Session, org_id: int, first: date, last: date, by_chapter: bool = False):
+def _sums(session: Session, org_id: OrgScope, first: date, last: date, by_chapter: bool = False):
     for *key, q_sum, v_sum in item_sums(session, org_id, first, last, group_by_chapter=by_chapter):
         figure = Figure(int(q_sum) if q_sum is not None else None, int(v_sum) if v_sum is not None else None)
         yield (tuple(key) if by_chapter else key[0]), figure
@@ -155,56 +170,71 @@ def reachable(identity: Identity | None, now: datetime) -> bool:
     return identity.last_inbound_at is None or identity.last_inbound_at >= now - WINDOW
 
 
+def _communes(session: Session, org: Organization, day: date, chapters: dict[int, Chapter],
+              reported_ids: set[int], silent_ids: set[int]) -> list[CommuneFacts]:
+    """The communes under ``org``, best against their targets first (those without targets last)."""
+    out = []
+    for commune in child_orgs(session, org.id):
+        scope = subtree_ids(session, commune.id)
+        ids = {cid for cid, c in chapters.items() if c.org_id in scope}
+        wanted = {k: v for k, v in tree_targets(session, commune.id, day.year).items() if v > 0}
+        year = _figures(session, scope, day.replace(month=1, day=1), day)
+        catalog = commune.catalog
+        done = {k: Total(k, (year.get(k) or Figure()).quantity, (year.get(k) or Figure()).value_vnd).measure(catalog)
+                for k in wanted}
+        pct = round(sum(100 * done[k] / wanted[k] for k in wanted) / len(wanted)) if wanted else None
+        out.append(CommuneFacts(commune.code, commune.name, len(ids & reported_ids), len(ids), len(ids & silent_ids), pct))
+    return sorted(out, key=lambda c: (c.pct is None, -(c.pct or 0), c.name))
+
+
 def gather_facts(session: Session, org: Organization, day: date, now: datetime) -> Facts:
-    """The facts of ``day`` (a local date of the organization) as the database has them now."""
+    """The facts of ``day`` (a local date of the organization) as the database has them now; for a
+    province association, over its communes' chapters, with each commune's line."""
+    scope = subtree_ids(session, org.id)
     chapters = {c.id: c for c in session.scalars(
-        select(Chapter).where(Chapter.org_id == org.id, Chapter.active).order_by(Chapter.id))}
+        select(Chapter).where(in_orgs(Chapter.org_id, scope), Chapter.active).order_by(Chapter.id))}
     month_start = day.replace(day=1)
     year_start = day.replace(month=1, day=1)
 
-    today_by_chapter = _by_chapter(session, org.id, day, day, chapters, all_chapters=False)
+    today_by_chapter = _by_chapter(session, scope, day, day, chapters, all_chapters=False)
     reported_ids = set(session.scalars(
-        select(Report.chapter_id).where(Report.org_id == org.id, Report.status == "active",
+        select(Report.chapter_id).where(in_orgs(Report.org_id, scope), Report.status == "active",
                                         Report.report_date == day))) & set(chapters)
     reported_today = len(reported_ids)
     with_figures = {c.chapter_id for c in today_by_chapter}
     no_activity = [chapters[cid].name for cid in sorted(reported_ids - with_figures)]
 
-    targets: dict[str, int] = {}
+    # the chapters' targets summed, the organization's own (no chapter) overriding; for a province,
+    # its own targets, else its communes' (stats.tree_targets)
+    targets = tree_targets(session, org.id, day.year)
     targets_by_chapter: dict[int, dict[str, int]] = {}
-    own: dict[str, int] = {}  # the organization's own targets (no chapter) override the chapters' sum
-    for t in session.scalars(select(Target).where(Target.org_id == org.id, Target.year == day.year)):
-        if t.chapter_id is None:
-            own[t.indicator] = int(t.target)
-            continue
-        if t.chapter_id not in chapters:
-            continue
-        targets[t.indicator] = targets.get(t.indicator, 0) + int(t.target)
-        targets_by_chapter.setdefault(t.chapter_id, {})[t.indicator] = int(t.target)
-    targets.update(own)
+    for t in session.scalars(select(Target).where(in_orgs(Target.org_id, scope), Target.year == day.year,
+                                                  Target.chapter_id.is_not(None))):
+        if t.chapter_id in chapters:
+            targets_by_chapter.setdefault(t.chapter_id, {})[t.indicator] = int(t.target)
 
     last_report = dict(session.execute(
         select(Report.chapter_id, func.max(Report.report_date))
-        .where(Report.org_id == org.id, Report.status.in_(("active", "pending")),
+        .where(in_orgs(Report.org_id, scope), Report.status.in_(("active", "pending")),
                Report.report_date <= day)
         .group_by(Report.chapter_id)).all())
     quiet_since = day - timedelta(days=SILENT_DAYS - 1)
-    silent = [c.name for cid, c in chapters.items()
-              if last_report.get(cid) is None or last_report[cid] < quiet_since]
+    silent_ids = {cid for cid in chapters if last_report.get(cid) is None or last_report[cid] < quiet_since}
+    silent = [c.name for cid, c in chapters.items() if cid in silent_ids]
 
     start, end = local_bounds(day, org.timezone)
     change_rows = session.execute(
         select(Report.chapter_id, ReportChange.action, func.count(ReportChange.id))
         .join(Report, Report.id == ReportChange.report_id)
-        .where(ReportChange.org_id == org.id, ReportChange.at >= start, ReportChange.at < end)
+        .where(in_orgs(ReportChange.org_id, scope), ReportChange.at >= start, ReportChange.at < end)
         .group_by(Report.chapter_id, ReportChange.action)
         .order_by(Report.chapter_id, ReportChange.action)).all()
-    names = {c.id: c.name for c in session.scalars(select(Chapter).where(Chapter.org_id == org.id))}
+    names = {c.id: c.name for c in session.scalars(select(Chapter).where(in_orgs(Chapter.org_id, scope)))}
     changes = [Change(names.get(cid, "?"), action, int(n)) for cid, action, n in change_rows]
 
     pending_rows = session.execute(
         select(Report.chapter_id, func.count(Report.id))
-        .where(Report.org_id == org.id, Report.status == "pending", Report.report_date <= day)
+        .where(in_orgs(Report.org_id, scope), Report.status == "pending", Report.report_date <= day)
         .group_by(Report.chapter_id).order_by(Report.chapter_id)).all()
     pending = [(names.get(cid, "?"), int(n)) for cid, n in pending_rows]
 
@@ -216,11 +246,11 @@ def gather_facts(session: Session, org: Organization, day: date, now: datetime) 
         day=day,
         chapters_total=len(chapters),
         reported_today=reported_today,
-        today=_figures(session, org.id, day, day),
-        month=_figures(session, org.id, month_start, day),
-        year=_figures(session, org.id, year_start, day),
+        today=_figures(session, scope, day, day),
+        month=_figures(session, scope, month_start, day),
+        year=_figures(session, scope, year_start, day),
         today_by_chapter=today_by_chapter,
-        month_by_chapter=_by_chapter(session, org.id, month_start, day, chapters, all_chapters=True),
+        month_by_chapter=_by_chapter(session, scope, month_start, day, chapters, all_chapters=True),
         targets=targets,
         targets_by_chapter=targets_by_chapter,
         silent=silent,
@@ -229,4 +259,5 @@ def gather_facts(session: Session, org: Organization, day: date, now: datetime) 
         unreachable=unreachable,
         indicators=[str(i.get("code")) for i in (org.indicators or []) if isinstance(i, dict) and i.get("code")],
         no_activity=no_activity,
+        communes=_communes(session, org, day, chapters, reported_ids, silent_ids),
     )

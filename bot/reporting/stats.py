@@ -52,7 +52,17 @@ def in_orgs(column, org_id: OrgScope) -> ColumnElement[bool]:
 
 def child_orgs(session: Session, org_id: int) -> list[Organization]:
     """The organizations directly under ``org_id`` (a province's communes), by name."""
-    return list(session.scalars(select(Organization).where(Organization.parent_id == org_id).order_by(Organization.name)))
+    return list(session.scalars(select(Organization).where(Organization.parent_id == org_id,
+                                                          Organization.merged_into_id.is_(None))
+                                .order_by(Organization.name)))
+
+
+def commune_name(name: str) -> str:
+    """``Hội Chữ thập đỏ xã Điện Phước`` -> ``xã Điện Phước`` (the name as it is, without one)."""
+    for word in (" xã ", " phường ", " đặc khu "):
+        if word in name:
+            return word.strip() + " " + name.split(word, 1)[1]
+    return name
 
 
 def subtree_ids(session: Session, org_id: int) -> list[int]:
@@ -153,7 +163,8 @@ def tree_targets(session: Session, org_id: int, year: int) -> dict[str, int]:
     """Indicator -> the year's target of ``org_id`` with everything below it: the organizations
     under it summed, where it has no target of its own (its chapters' or its own, ``targets``)."""
     below: dict[str, int] = {}
-    for child in session.scalars(select(Organization.id).where(Organization.parent_id == org_id)):
+    for child in session.scalars(select(Organization.id).where(Organization.parent_id == org_id,
+                                                               Organization.merged_into_id.is_(None))):
         for ind, value in tree_targets(session, child, year).items():
             below[ind] = below.get(ind, 0) + value
     return {**below, **targets(session, org_id, year)}

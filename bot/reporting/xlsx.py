@@ -92,63 +92,108 @@ def _reporter(session: Session, person_id: int | None) -> str:
 
 
 def build_workbook(session: Session, org: Organization, start: date, end: date) -> Workbook:
-    """The workbook for ``org`` over ``start``..``end`` (both included)."""
-    catalog = org.catalog
-    cols = columns(catalog)
+    """The workbook for ``org`` over ``start``..``end`` (both included); for a province association,
+    a summary sheet with its communes as rows, then each commune's summary sheet."""
+    communes = stats.child_orgs(session, org.id)
+    wb = Workbook()
+    if communes:
+        _province_sheet(wb.active, session, org, communes, start, end)
+        for commune in communes:
+            _summary_sheet(wb.create_sheet(_sheet_title(commune, wb.sheetnames)), session, commune, start, end)
+        return wb
+    _summary_sheet(wb.active, session, org, start, end)
+    wb.active.title = SUMMARY
+    _reports_sheet(wb.create_sheet(REPORTS), session, org, start, end, org.catalog)
+    return wb
+
+
+def _sheet_title(org: Organization, taken: list[str]) -> str:
+    """A commune's sheet name: its short name (Excel: at most 31 characters, none of []:*?/\\),
+    else its code."""
+    title = "".join(ch for ch in stats.commune_name(org.name) if ch not in "[]:*?/\\")[:31]
+    return title if title and title not in taken else org.code[:31]
+
+
+def _province_sheet(ws, session: Session, org: Organization, communes: list[Organization], start: date,
+                    end: date) -> None:
+    """The province's summary: one row per commune (its chapters reported, its sums), the total,
+    the year to date against the province's targets (``stats.tree_targets``)."""
+    ws.title = SUMMARY
+    rows, reported, total = [], 0, 0
+    for commune in communes:
+        scope = stats.subtree_ids(session, commune.id)
+        chapters = {c.id for c in stats.chapters(session, scope)}
+        done = len(stats.reporting_chapter_ids(session, scope, start, end) & chapters)
+        reported, total = reported + done, total + len(chapters)
+        rows.append([commune.code, commune.name, f"{done}/{len(chapters)}",
+                     stats.totals(session, scope, start, end, catalog=org.catalog)])
+    scope = stats.subtree_ids(session, org.id)
+    _figures_table(ws, session, org, start, end, scope, stats.tree_targets(session, org.id, end.year),
+                   heading=f"{reported}/{total} chi hội của {len(communes)} xã đã báo cáo trong kỳ",
+                   names=("Mã", "Xã", "Chi hội đã báo cáo"), rows=rows)
+
+
+def _summary_sheet(ws, session: Session, org: Organization, start: date, end: date) -> None:
+    """One organization's summary: its chapters as rows, the total, the year against its targets."""
     chapters = stats.chapters(session, org.id)
     by_chapter = stats.totals_by_chapter(session, org.id, start, end)
+    reported = stats.reporting_chapter_ids(session, org.id, start, end) & {c.id for c in chapters}
+    rows = [[c.code, c.name, by_chapter.get(c.id, {})] for c in chapters]
+    _figures_table(ws, session, org, start, end, org.id, stats.targets(session, org.id, end.year),
+                   heading=f"{len(reported)}/{len(chapters)} chi hội đã báo cáo trong kỳ (kể cả báo cáo không có hoạt động)",
+                   names=("Mã", "Chi hội"), rows=rows)
+
+
+def _figures_table(ws, session: Session, org: Organization, start: date, end: date, scope, wanted: dict[str, int],
+                   *, heading: str, names: tuple[str, ...], rows: list[list]) -> None:
+    """Title, ``heading``, a header of ``names`` and the indicators, ``rows`` (their last cell: the
+    totals found), the total over ``scope``, then the year to date against ``wanted``."""
+    catalog = org.catalog
+    cols = columns(catalog)
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SUMMARY
     ws.append([f"{org.name}: báo cáo hoạt động từ {_day(start)} đến {_day(end)}"])
     ws["A1"].font = Font(bold=True, size=13)
-    reported = stats.reporting_chapter_ids(session, org.id, start, end) & {c.id for c in chapters}
-    ws.append([f"{len(reported)}/{len(chapters)} chi hội đã báo cáo trong kỳ (kể cả báo cáo không có hoạt động)"])
-    ws.append(["Mã", "Chi hội", *[c.header for c in cols]])
+    ws.append([heading])
+    ws.append([*names, *[c.header for c in cols]])
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font, cell.fill = bold, header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for chapter in chapters:
-        found = by_chapter.get(chapter.id, {})
-        ws.append([chapter.code, chapter.name, *[_figure(found, c) for c in cols]])
-    grand = stats.totals(session, org.id, start, end, catalog=catalog)
-    ws.append(["", "Tổng cộng", *[_figure(grand, c) for c in cols]])
+    for *first, found in rows:
+        ws.append([*first, *[_figure(found, c) for c in cols]])
+    pad = [""] * (len(names) - 1)
+    grand = stats.totals(session, scope, start, end, catalog=catalog)
+    ws.append([*pad, "Tổng cộng", *[_figure(grand, c) for c in cols]])
     for cell in ws[ws.max_row]:
         cell.font = bold
 
     # Year to date against the year's targets (the year the period ends in).
     year = end.year
-    ytd = stats.totals(session, org.id, date(year, 1, 1), end, catalog=catalog)
-    wanted = stats.targets(session, org.id, year)
+    ytd = stats.totals(session, scope, date(year, 1, 1), end, catalog=catalog)
     target_cols = {}
     for c in cols:
         ind = catalog.get(c.indicator)
         measured_in = "quantity" if ind.has_quantity else "value_vnd"
         if c.kind == measured_in and c.indicator in wanted:
             target_cols[c] = wanted[c.indicator]
-    ws.append(["", f"Luỹ kế năm {year} (đến {_day(end)})", *[_figure(ytd, c) for c in cols]])
-    ws.append(["", f"Chỉ tiêu năm {year}", *[target_cols.get(c) for c in cols]])
+    ws.append([*pad, f"Luỹ kế năm {year} (đến {_day(end)})", *[_figure(ytd, c) for c in cols]])
+    ws.append([*pad, f"Chỉ tiêu năm {year}", *[target_cols.get(c) for c in cols]])
     ws.append(
-        ["", "% đạt chỉ tiêu", *[(_figure(ytd, c) / target_cols[c]) if target_cols.get(c) else None for c in cols]]
+        [*pad, "% đạt chỉ tiêu", *[(_figure(ytd, c) / target_cols[c]) if target_cols.get(c) else None for c in cols]]
     )
-    for cell in ws[ws.max_row][2:]:
+    first = len(names) + 1
+    for cell in ws[ws.max_row][first - 1:]:
         cell.number_format = "0%"
-    for row in ws.iter_rows(min_row=header_row + 1, min_col=3):
+    for row in ws.iter_rows(min_row=header_row + 1, min_col=first):
         for cell in row:
             if cell.number_format == "General":
                 cell.number_format = "#,##0"
     ws.column_dimensions["A"].width = 13
     ws.column_dimensions["B"].width = 34
     for i in range(len(cols)):
-        ws.column_dimensions[get_column_letter(3 + i)].width = 16
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
-
-    _reports_sheet(wb.create_sheet(REPORTS), session, org, start, end, catalog)
-    return wb
+        ws.column_dimensions[get_column_letter(first + i)].width = 16
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=first)
 
 
 def _reports_sheet(ws, session: Session, org: Organization, start: date, end: date, catalog) -> None:

@@ -66,6 +66,9 @@ class Organization(Base):
     indicators: Mapped[list] = mapped_column(JSON, default=list)  # the org's own indicators
     # the association above this one (a province above its communes); None at the top
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # a commune merged into another (``gộp xã``): its former names and codes live on the successor
+    aliases: Mapped[list | None] = mapped_column(JSON, default=list)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     chapters: Mapped[list[Chapter]] = relationship(back_populates="org", order_by="Chapter.id")
 
     @property
