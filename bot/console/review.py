@@ -33,6 +33,7 @@ from bot.storage.db import session_scope
 from bot.storage.models import AuditEntry, Identity, ReportChange, ReportItem
 from bot.storage.reports import log_change, settle, snapshot
 from bot.web.downloads import XLSX
+from bot.web.queue import EVENT_RETRY
 
 FIXABLE = ("active", "pending")
 
@@ -90,7 +91,8 @@ def _tell_head(db, report, chapter, before: list[dict], after: list[dict], key: 
 
 def _deliver_later(key: str) -> None:
     settings, conn = runtime(_settings())
-    Queue(EVENTS_QUEUE, connection=conn).enqueue("bot.console.jobs.deliver", key + ":")
+    # retried like an event's job: a send that fails for a while is tried again, each part once
+    Queue(EVENTS_QUEUE, connection=conn).enqueue("bot.console.jobs.deliver", key + ":", retry=EVENT_RETRY)
 
 
 @bp.post("/o/<org_code>/reports/<int:report_id>/items/<int:item_id>/fix")
