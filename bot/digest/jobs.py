@@ -94,6 +94,7 @@ def schedule_rows(session: Session, now: datetime) -> tuple[list, set[tuple[int,
                Organization.reminder_weekday, Organization.reminder_time, DigestLog.kind, DigestLog.day)
         .outerjoin(DigestLog, and_(DigestLog.org_id == Organization.id, DigestLog.status == "done",
                                    DigestLog.day >= since))
+        .where(Organization.merged_into_id.is_(None))  # a commune merged away (gộp xã) has no digest
         .order_by(Organization.id)).all()
     orgs: dict[int, object] = {}
     done = set()

@@ -219,7 +219,7 @@ def test_province_export_has_communes_as_rows_then_a_sheet_per_commune(app, repo
     assert chapters == {"NHIDINH1": 20, "NHIDINH2": 5, "MAMNON": 0}
 
 
-def test_merging_a_commune_keeps_its_history(reported):
+def test_merging_a_commune_keeps_its_history(reported, tree):
     before = {q: reported.ask(P_ADMIN, f"xã {q}").splitlines()[1:6] for q in (DP, DH)}
     assert before[DP] == ["2/3 chi hội đã báo cáo.", "• Quà: 25 suất, trị giá 10.000.000 đ", "• Máu: 8 đơn vị",
                           "• Hội viên mới: 3 người", "Năm 2026 so với chỉ tiêu (đã qua 89% thời gian):"]
@@ -251,3 +251,16 @@ def test_merging_a_commune_keeps_its_history(reported):
     assert reported.ask(DH_ADMIN, "tổng hôm nay").splitlines()[:3] == [
         f"📊 Hội Chữ thập đỏ xã Điện Phước: {DAY}", "3/6 chi hội đã báo cáo.", "• Quà: 37 suất, trị giá 15.000.000 đ"]
     assert "gộp xã" in reported.ask(P_ADMIN, "nhật ký")
+    from bot.digest.jobs import schedule_rows
+
+    with session_scope(tree.database_url) as s:  # the merged commune has no digest of its own
+        assert [row.code for row in schedule_rows(s, clock.now())[0]] == [PROVINCE, DP]
+
+
+def test_help_names_the_province_commands_to_a_province_committee_only(chat, tree):
+    admin_help = chat.ask(P_ADMIN, "giúp")
+    assert "• xã <tên hoặc mã>: số liệu một xã\n" in admin_help and "• gộp xã <A> vào <B>" in admin_help
+    member_help = chat.ask(P_MEMBER, "giúp")
+    assert "• xã <tên hoặc mã>" in member_help and "gộp xã" not in member_help
+    commune_help = chat.ask(DP_ADMIN, "giúp")
+    assert "• xã <tên hoặc mã>" not in commune_help and "gộp xã" not in commune_help
