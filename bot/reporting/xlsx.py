@@ -32,7 +32,7 @@ SALT = "chb-export"
 SUMMARY, REPORTS = "Tổng hợp", "Báo cáo"
 STATUS_VI = {"active": "Đang tính", "cancelled": "Đã huỷ", "replaced": "Đã được sửa", "pending": "Chờ xác nhận"}
 NIL_TEXT = "Không có hoạt động"
-ACTION_VI = {"cancel": "huỷ", "correct": "sửa", "confirm": "xác nhận"}
+ACTION_VI = {"cancel": "huỷ", "correct": "sửa", "confirm": "xác nhận", "fix": "Ban Thường vụ sửa", "reject": "Ban Thường vụ từ chối"}
 
 
 @dataclass(frozen=True)

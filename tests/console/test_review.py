@@ -73,6 +73,16 @@ def test_an_admin_fixes_a_misread_item_and_the_head_is_told(chat, org, client, s
     assert "Sửa (bảng điều khiển)" in page and "Suất quà: 20 suất, 10.000.000 đ; Đơn vị máu: 8 đơn vị" in page
     assert "sửa mục: Quà 20 suất, trị giá 10.000.000 đ → Quà 2 suất, trị giá 10.000.000 đ" in page
     assert "Quà 20 suất, trị giá 10.000.000 đ → Quà 2 suất" in chat.ask(ADMIN, "nhật ký")
+    # the export's history column says who changed it, in Vietnamese
+    from bot.reporting.xlsx import build_workbook
+    from bot.storage.models import Organization
+
+    with session_scope(settings.database_url) as s:
+        o = s.scalar(select(Organization).where(Organization.code == ORG))
+        wb = build_workbook(s, o, example_day, example_day)
+    notes = [c.value for row in wb.worksheets[-1].iter_rows() for c in row
+             if isinstance(c.value, str) and " lúc " in c.value]
+    assert len(notes) == 1 and notes[0].startswith("Ban Thường vụ sửa lúc ") and notes[0].endswith(" bởi Nguyễn Văn An")
 
 
 def test_bad_or_unchanged_figures_change_nothing(chat, org, client, settings, example_day):
