@@ -10,9 +10,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.console.access import Access, visible_chapters
-from bot.periods import last_days, this_month
+from bot.periods import last_days, this_month, year_share
+from bot.render import environment
 from bot.reporting import stats
-from bot.reporting.stats import Total
+from bot.reporting.stats import Progress, Total
+
+
+def pace_label(done: int, target: int, today: date, money: bool) -> str:
+    """The words ``chỉ tiêu`` puts after a line: ``Progress.pace`` worded by its own template."""
+    pace = Progress("", done, target, done / target, year_share(today), money).pace
+    return environment().get_template("stats_macros.txt").module.PACE[pace]
 
 
 def _cell(total: Total | None, indicator) -> dict:
@@ -46,6 +53,7 @@ def dashboard_view(session: Session, acc: Access, now: datetime) -> dict:
             **{name: _cell(found.get(code), ind) for name, found in periods.items()},
             "target": target, "money": bool(ind and not ind.has_quantity), "done": done,
             "percent": round(100 * done / target) if target else None,
+            "pace": pace_label(done, target, today, bool(ind and not ind.has_quantity)) if target else None,
         })  # fmt: skip
     week = last_days(today)
     reported = stats.reporting_chapter_ids(session, org.id, week.start, week.end)

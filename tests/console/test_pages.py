@@ -169,3 +169,15 @@ def test_two_approvals_at_once_record_one_change(settings, org, example_day):
     assert status_of(settings, waiting) == "active"
     with session_scope(settings.database_url) as s:
         assert len(s.scalars(select(ReportChange).where(ReportChange.report_id == waiting)).all()) == 1
+
+
+def test_dashboard_pace_is_the_chats(chat, org, client, example_day):
+    # 21/11/2026: 89% of the year gone; gifts 320/360 (89%) on track, blood 8/96 (8%) behind
+    assert "số liệu lạ" in chat.ask(HEAD1, "qua 320, mau 8")  # an outlier: confirmed with "đúng"
+    assert "Đã ghi nhận" in chat.ask(HEAD1, "đúng")
+    targets = chat.ask(ADMIN, "chỉ tiêu")
+    assert "320/360 suất: 89%, đúng tiến độ" in targets and "8/96 đơn vị: 8%, chậm ⚠️" in targets, targets
+    log_in(client, chat, ADMIN)
+    html = client.get(DASHBOARD).get_data(as_text=True)
+    assert '<span class="pct">89%</span> <span class="pace">đúng tiến độ</span>' in _row(html, "gifts")
+    assert '<span class="pct">8%</span> <span class="pace">chậm ⚠️</span>' in _row(html, "blood_units")
