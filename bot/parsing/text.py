@@ -150,47 +150,89 @@ def scan(text: str) -> tuple[list[Token], int, int, int, int]:
 
     Returns (tokens, words, words with diacritics, words of 2+ letters, all-caps words),
     counted here so the grammar does not walk the tokens again.
+
+    Fast path: the text is cut at newlines and single spaces with ``str.split``; a piece
+    of letters only is one word token, a piece of ASCII digits one number token, exactly
+    as ``_SCAN_RE`` would read them. Any other piece (punctuation, tabs, mixed) goes
+    through :func:`_scan_piece`, the regex. Empty pieces are doubled spaces.
     """
-    nwords = marked = nletters = ncaps = 0
     tokens: list[Token] = []
     append = tokens.append
     get = _WORD_CACHE.get
+    counts = [0, 0, 0, 0]
+    nwords = marked = nletters = ncaps = 0
     pos = 0
-    for ws, word, num, nl, other in _SCAN_RE.findall(text):
-        if ws:
-            s = pos + len(ws)
+    for n, line in enumerate(text.split("\n")):
+        if n:
+            gap = pos == 0 or text[pos - 1] != "\n" and text[pos - 1].isspace()
+            append(Token("nl", pos, pos + 1, "\n", "\n", "", gap, False, False))
+            pos += 1
+        gap = pos == 0
+        for piece in line.split(" "):
+            if piece.isalpha():
+                info = get(piece, False)
+                if info is False:
+                    info = _word_info(piece)
+                e = pos + len(piece)
+                if info is not None:
+                    f, sig, up, caps = info
+                    append(Token("w", pos, e, piece, f, sig, gap, up, caps))
+                    nwords += 1
+                    if sig:
+                        marked += 1
+                    if e - pos > 1:
+                        nletters += 1
+                        if caps:        # all caps implies 2+ letters
+                            ncaps += 1
+                else:
+                    append(Token("p", pos, e, piece, piece, "", gap, False, False))
+            elif piece.isdigit() and piece.isascii():
+                append(Token("n", pos, pos + len(piece), piece, piece, "", gap, False, False))
+            elif piece:
+                _scan_piece(piece, pos, gap, tokens, counts)
+            pos += len(piece) + 1       # the piece and the space after it
             gap = True
-        else:
-            s = pos
-            gap = s == 0
+        pos -= 1                        # no space after the last piece of a line
+    return tokens, nwords + counts[0], marked + counts[1], nletters + counts[2], ncaps + counts[3]
+
+
+def _scan_piece(piece: str, pos: int, gap: bool, tokens: list[Token], counts: list[int]) -> None:
+    """Read ``piece`` (no newline, no space; at offset ``pos``) with ``_SCAN_RE``.
+
+    ``gap``: whitespace (or the start of the text) before the piece. Appends the tokens
+    and adds (words, marked, 2+ letters, all caps) to ``counts``.
+    """
+    append = tokens.append
+    get = _WORD_CACHE.get
+    for ws, word, num, _nl, other in _SCAN_RE.findall(piece):   # no newline in a piece
+        if ws:
+            pos += len(ws)
+            gap = True
         if word:
-            e = s + len(word)
+            e = pos + len(word)
             info = get(word, False)
             if info is False:
                 info = _word_info(word)
             if info is not None:
                 f, sig, up, caps = info
-                append(Token("w", s, e, word, f, sig, gap, up, caps))
-                nwords += 1
+                append(Token("w", pos, e, word, f, sig, gap, up, caps))
+                counts[0] += 1
                 if sig:
-                    marked += 1
-                if e - s > 1:
-                    nletters += 1
+                    counts[1] += 1
+                if e - pos > 1:
+                    counts[2] += 1
                     if caps:            # all caps implies 2+ letters
-                        ncaps += 1
+                        counts[3] += 1
             else:
-                append(Token("p", s, e, word, word, "", gap, False, False))
+                append(Token("p", pos, e, word, word, "", gap, False, False))
         elif num:
-            e = s + len(num)
+            e = pos + len(num)
             # non-ASCII digits are never figures
-            append(Token("n" if num.isascii() else "p", s, e, num, num, "", gap, False, False))
-        elif nl:
-            e = s + 1
-            append(Token("nl", s, e, nl, nl, "", gap, False, False))
+            append(Token("n" if num.isascii() else "p", pos, e, num, num, "", gap, False, False))
         elif other:
-            e = s + len(other)
-            append(Token("p", s, e, other, other, "", gap, False, False))
+            e = pos + len(other)
+            append(Token("p", pos, e, other, other, "", gap, False, False))
         else:
             break                       # trailing whitespace (the ``\Z`` branch)
         pos = e
-    return tokens, nwords, marked, nletters, ncaps
+        gap = False
