@@ -7,9 +7,11 @@ the person's roles do not cover answers 404 (``access.py``). Forms POST, redirec
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -27,6 +29,8 @@ from sqlalchemy.orm import selectinload
 from bot import clock
 from bot.console import LOGIN_LIMIT, access, csrf, limiter, login_manager, tokens
 from bot.console.dashboard import dashboard_view
+from bot.digest.chart import can_draw, chart_png, chart_title
+from bot.digest.facts import gather_facts
 from bot.reporting.stats import item_views
 from bot.runtime import runtime
 from bot.storage.db import session_scope
@@ -127,7 +131,25 @@ def dashboard(org_code: str):
     with session_scope(_settings().database_url) as db:
         acc = access.access_or_404(db, current_user.person_id, org_code)
         view = dashboard_view(db, acc, clock.now())
-        return render_template("console/dashboard.html", acc=acc, org=acc.org, **view)
+        # the digest's chart covers every chapter, so a head (own chapters only) is not shown it
+        drawable = acc.chapter_ids is None and can_draw(gather_facts(db, acc.org, view["today"], clock.now()))
+        return render_template("console/dashboard.html", acc=acc, org=acc.org, drawable=drawable, **view)
+
+
+@bp.get("/o/<org_code>/chart.png")
+@login_required
+def chart(org_code: str):
+    """The month's chart, the PNG the evening digest sends (``bot.digest.chart``); committee only."""
+    with session_scope(_settings().database_url) as db:
+        acc = access.access_or_404(db, current_user.person_id, org_code)
+        if acc.chapter_ids is not None:
+            abort(404)
+        now = clock.now()
+        today = now.astimezone(ZoneInfo(acc.org.timezone)).date()
+        png = chart_png(gather_facts(db, acc.org, today, now), chart_title(acc.org.name, today))
+    if png is None:
+        abort(404)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
 
 
 def period_args() -> tuple[date | None, date | None]:

@@ -23,6 +23,16 @@ def _panels(facts: Facts) -> list[str]:
     return (with_target + extra)[:MAX_PANELS]
 
 
+def chart_title(org_name: str, day) -> str:
+    """The chart's title: the organization and the month up to ``day``."""
+    return f"{org_name}: tháng {day.month}/{day.year} đến {day.strftime('%d/%m')}"
+
+
+def can_draw(facts: Facts) -> bool:
+    """Whether there is anything to chart (an indicator with a target this year)."""
+    return bool(_panels(facts))
+
+
 def draw_chart(facts: Facts, title: str, dpi: int = 100) -> bytes:
     """The chart as PNG bytes (raises if matplotlib fails; see ``chart_png``)."""
     import matplotlib

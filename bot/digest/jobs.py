@@ -194,11 +194,11 @@ def _why(error: str) -> str:
 
 
 def _send_chart(session, sender, sink, org, day, dests: list[Dest], now) -> None:
-    from bot.digest.chart import chart_png
+    from bot.digest.chart import chart_png, chart_title
 
     try:
         facts = gather_facts(session, org, day, now)
-        png = chart_png(facts, f"{org.name}: tháng {day.month}/{day.year} đến {day.strftime('%d/%m')}")
+        png = chart_png(facts, chart_title(org.name, day))
         if png is not None:
             send_chart_once(session, sender, sink, day, dests, png, now)
     except Exception as exc:  # the text digest never depends on the chart

@@ -55,6 +55,9 @@ def test_console_pages_in_headless_chromium(chat, org, live_app, example_day, tm
                     shown = page.locator(selector).first.inner_text()
                     assert all(w in shown for w in wanted), (shot, shown)
                     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+                    if shot == "dashboard":  # the month's chart, the digest's PNG, loaded
+                        assert page.evaluate("document.getElementById('chart').complete && "
+                                             "document.getElementById('chart').naturalWidth") > 0
                     page.screenshot(path=str(tmp_path / f"{shot}-{name}.png"), full_page=True)
                 page.locator("#chapter-1 >> text=Ngừng…").click()  # the confirmation step (a POST's answer)
                 assert "Ngừng Chi hội thôn Nhị Dinh 1?" in page.locator("#question").inner_text()

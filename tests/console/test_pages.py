@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.storage.db import session_scope
-from bot.storage.models import Chapter, ReportChange
+from bot.storage.models import Chapter, ReportChange, Target
 from tests.console.helpers import (
     ADMIN,
     HEAD1,
@@ -181,3 +181,30 @@ def test_dashboard_pace_is_the_chats(chat, org, client, example_day):
     html = client.get(DASHBOARD).get_data(as_text=True)
     assert '<span class="pct">89%</span> <span class="pace">đúng tiến độ</span>' in _row(html, "gifts")
     assert '<span class="pct">8%</span> <span class="pace">chậm ⚠️</span>' in _row(html, "blood_units")
+
+
+CHART = f"/console/o/{ORG}/chart.png"
+
+
+def test_the_months_chart_is_the_digests(chat, org, client, settings, example_day):
+    other_org(settings)
+    chat.ask(HEAD1, "qua 20 tri gia 10tr, mau 8")
+    log_in(client, chat, ADMIN)
+    html = client.get(DASHBOARD).get_data(as_text=True)
+    assert f'<img class="chart" id="chart" src="{CHART}"' in html and 'alt="Biểu đồ tháng 11/2026' in html, html
+    resp = client.get(CHART)
+    assert resp.status_code == 200 and resp.mimetype == "image/png"
+    assert resp.get_data().startswith(b"\x89PNG\r\n\x1a\n")
+    assert client.get("/console/o/ctd-other/chart.png").status_code == 404
+    assert client.application.test_client().get(CHART).status_code in (302, 401)  # login first
+
+
+def test_a_head_gets_no_chart_and_without_targets_the_page_says_so(chat, org, client, settings, example_day):
+    log_in(client, chat, HEAD1)
+    assert 'id="chart"' not in client.get(DASHBOARD).get_data(as_text=True)
+    assert client.get(CHART).status_code == 404  # the chart shows every chapter
+    with session_scope(settings.database_url) as s:
+        s.execute(delete(Target))
+    log_in(client, chat, ADMIN)
+    html = client.get(DASHBOARD).get_data(as_text=True)
+    assert "Chưa vẽ được biểu đồ tháng: chưa có chỉ tiêu năm 2026." in html and "<img" not in html
