@@ -434,8 +434,15 @@ class _Reader:
 
     def _part_of_a_name(self, i: int, end: int) -> bool:
         """``thôn 2``, ``Nhị Dinh 1``: digits after a name marker or a capitalised name."""
-        has_unit = lambda: end < len(self.toks) and self.unit_at(end) is not None   # noqa: E731
-        return self.lex.marker_before(self.toks, i, has_unit) or self._capitalized_name_before(i)
+        toks = self.toks
+        prev = toks[i - 1] if i else None
+        # ``marker_before`` needs a word it knows as a marker's last word right before the number;
+        # checking that first spares most numbers the ``has_unit`` closure (the same answer)
+        if prev is not None and prev.kind == "w" and prev.f in self.lex.marker_lasts:
+            has_unit = lambda: end < len(toks) and self.unit_at(end) is not None   # noqa: E731
+            if self.lex.marker_before(toks, i, has_unit):
+                return True
+        return self._capitalized_name_before(i)
 
     def _counts_thousands(self, amt: Amount) -> bool:
         """``hai nghìn suất quà``, ``48,5 ngàn NCT``: nghìn/triệu/tỷ before a unit or key count."""
