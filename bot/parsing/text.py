@@ -152,8 +152,9 @@ def scan(text: str) -> tuple[list[Token], int, int, int, int]:
     counted here so the grammar does not walk the tokens again.
 
     Fast path: the text is cut at newlines and single spaces with ``str.split``; a piece
-    of letters only is one word token, a piece of ASCII digits one number token, exactly
-    as ``_SCAN_RE`` would read them. Any other piece (punctuation, tabs, mixed) goes
+    of letters only is one word token (letters and one mark, ``quà,``: a word and a
+    symbol), a piece of ASCII digits one number token, exactly as ``_SCAN_RE`` would
+    read them. Any other piece (punctuation, tabs, mixed) goes
     through :func:`_scan_piece`, the regex. Empty pieces are doubled spaces.
     """
     tokens: list[Token] = []
@@ -169,14 +170,15 @@ def scan(text: str) -> tuple[list[Token], int, int, int, int]:
             pos += 1
         gap = pos == 0
         for piece in line.split(" "):
-            if piece.isalpha():
-                info = get(piece, False)
+            word = piece if piece.isalpha() else _word_before_mark(piece)
+            if word:
+                info = get(word, False)
                 if info is False:
-                    info = _word_info(piece)
-                e = pos + len(piece)
+                    info = _word_info(word)
+                e = pos + len(word)
                 if info is not None:
                     f, sig, up, caps = info
-                    append(Token("w", pos, e, piece, f, sig, gap, up, caps))
+                    append(Token("w", pos, e, word, f, sig, gap, up, caps))
                     nwords += 1
                     if sig:
                         marked += 1
@@ -185,7 +187,10 @@ def scan(text: str) -> tuple[list[Token], int, int, int, int]:
                         if caps:        # all caps implies 2+ letters
                             ncaps += 1
                 else:
-                    append(Token("p", pos, e, piece, piece, "", gap, False, False))
+                    append(Token("p", pos, e, word, word, "", gap, False, False))
+                if e - pos < len(piece):    # "quà,": the mark is a token of its own
+                    mark = piece[-1]
+                    append(Token("p", e, e + 1, mark, mark, "", False, False, False))
             elif piece.isdigit() and piece.isascii():
                 append(Token("n", pos, pos + len(piece), piece, piece, "", gap, False, False))
             elif piece:
@@ -194,6 +199,15 @@ def scan(text: str) -> tuple[list[Token], int, int, int, int]:
             gap = True
         pos -= 1                        # no space after the last piece of a line
     return tokens, nwords + counts[0], marked + counts[1], nletters + counts[2], ncaps + counts[3]
+
+
+def _word_before_mark(piece: str) -> str:
+    """``quà,`` -> ``quà``: the letters of a piece that ends in one symbol, else ""."""
+    if len(piece) > 1 and piece[:-1].isalpha():
+        last = piece[-1]
+        if not last.isalnum() and not last.isspace():
+            return piece[:-1]
+    return ""
 
 
 def _scan_piece(piece: str, pos: int, gap: bool, tokens: list[Token], counts: list[int]) -> None:
