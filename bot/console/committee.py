@@ -6,6 +6,7 @@ and worded exactly as in chat; the flash shows the chat's answer.
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,7 +17,9 @@ from bot import clock
 from bot.console import access
 from bot.console.views import ActionForm, bp
 from bot.conversation.context import Ctx
+from bot.conversation.router import Reply
 from bot.digest import jobs as digest_jobs
+from bot.digest.sinks import SINKS
 from bot.render import number, render
 from bot.runtime import runtime
 from bot.storage.db import session_scope
@@ -123,7 +126,8 @@ def settings_page(org_code: str):
             abort(404)  # a head has no committee settings to see
         today = clock.now().astimezone(ZoneInfo(acc.org.timezone)).date()
         preview, _facts = digest_jobs.compose(db, acc.org, today, clock.now())
-        return render_template("console/settings.html", acc=acc, org=acc.org, today=today, preview=preview)
+        return render_template("console/settings.html", acc=acc, org=acc.org, today=today, preview=preview,
+                               sink_names=SINK_NAMES, sink_said=sink_said(acc.org.digest_sink, acc.org.group_id))
 
 
 @bp.post("/o/<org_code>/settings/digest-hour")
@@ -135,4 +139,43 @@ def set_digest_hour(org_code: str):
         # the chat's ``giờ tổng hợp HH:MM`` (its handler reads no more of the message than its words)
         reply = admin.digest_hour(None, console_ctx(db, acc), request.form.get("digest_time", ""))
     flash(_said(reply) if reply.template == "admin_done" else "Giờ không hợp lệ: ghi theo dạng HH:MM, ví dụ 19:30.")
+    return redirect(url_for("console.settings_page", org_code=org_code))
+
+
+# Where the evening digest goes: the kinds ``bot.digest.sinks`` implements, in the console's words.
+SINK_NAMES = {"fanout": "Gửi riêng từng thành viên Ban Thường vụ", "gmf_group": "Nhóm GMF của OA",
+              "bot_group": "Nhóm Zalo có Bot"}
+GROUP_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+def sink_said(kind: str, group_id: str | None) -> str:
+    """A sink as the audit log and the page show it: its name, and a group sink's group id."""
+    name = SINK_NAMES.get(kind, kind)
+    return f"{name} (mã nhóm {group_id or 'chưa có'})" if kind != "fanout" else name
+
+
+@bp.post("/o/<org_code>/settings/digest-sink")
+@login_required
+def set_digest_sink(org_code: str):
+    kind, group_id = request.form.get("sink", ""), request.form.get("group_id", "").strip()
+    with session_scope(_settings().database_url) as db:
+        acc = access.access_or_404(db, current_user.person_id, org_code)
+        _admin_or_403(acc)
+        if kind not in SINKS or kind not in SINK_NAMES:
+            said = "Nơi nhận không hợp lệ."
+        elif kind != "fanout" and not GROUP_ID.match(group_id):
+            said = "Gửi vào nhóm cần mã nhóm (chữ, số, dấu chấm, gạch; tối đa 64 ký tự)."
+        else:
+            ctx = console_ctx(db, acc)
+            org = admin.locked(ctx, acc.org)
+            before = sink_said(org.digest_sink, org.group_id)
+            org.digest_sink = kind
+            if kind != "fanout":
+                org.group_id = group_id  # fanout leaves the group id as it was
+            after = sink_said(org.digest_sink, org.group_id)
+            if before == after:
+                said = "Không có gì thay đổi."
+            else:
+                said = _said(Reply("admin_done", admin.log(ctx, org, "đổi nơi nhận tổng hợp", org.name, before, after)))
+    flash(said)
     return redirect(url_for("console.settings_page", org_code=org_code))

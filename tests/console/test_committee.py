@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.storage.db import session_scope
 from bot.storage.models import AuditEntry, Organization, Target
-from tests.console.helpers import ADMIN, HEAD1, MEMBER, ORG, chapter_id, csrf_token, log_in, other_org
+from tests.console.helpers import ADMIN, HEAD1, MEMBER, ORG, chapter_id, csrf_token, log_in, other_org, person_id
 
 TARGETS = f"/console/o/{ORG}/targets"
 SETTINGS = f"/console/o/{ORG}/settings"
@@ -122,3 +122,54 @@ def test_html_in_names_on_the_grid_is_text(chat, org, client, settings, example_
         html = client.get(url).get_data(as_text=True)
         assert "<img src=x" not in html, url
     assert "&lt;img src=x onerror=alert(1)&gt;Thôn" in client.get(TARGETS).get_data(as_text=True)
+
+
+def sink_of(settings) -> tuple[str, str | None]:
+    with session_scope(settings.database_url) as s:
+        return tuple(s.execute(select(Organization.digest_sink, Organization.group_id)
+                               .where(Organization.code == ORG)).one())
+
+
+def post_sink(client, **form):
+    return client.post(f"{SETTINGS}/digest-sink", data={"csrf_token": csrf_token(client, SETTINGS), **form})
+
+
+def test_an_admin_chooses_where_the_digest_goes(chat, org, client, settings, example_day):
+    before = sink_of(settings)
+    log_in(client, chat, ADMIN)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert f'name="sink" value="{before[0]}" checked' in page
+    for bad in ({"sink": "gmf_group", "group_id": ""}, {"sink": "bot_group", "group_id": "a b"}, {"sink": "email"}):
+        assert post_sink(client, **bad).status_code == 302
+        said = client.get(SETTINGS).get_data(as_text=True)
+        assert "cần mã nhóm" in said or "Nơi nhận không hợp lệ." in said, bad
+    assert sink_of(settings) == before
+    assert post_sink(client, sink="gmf_group", group_id="g-4821").status_code == 302
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert ("✅ Đã đổi nơi nhận tổng hợp: Hội Chữ thập đỏ xã Điện Phước: "
+            "Gửi riêng từng thành viên Ban Thường vụ → Nhóm GMF của OA (mã nhóm g-4821)") in page
+    assert 'name="sink" value="gmf_group" checked' in page and 'name="group_id" value="g-4821"' in page
+    assert sink_of(settings) == ("gmf_group", "g-4821")
+    post_sink(client, sink="gmf_group", group_id="g-4821")
+    assert "Không có gì thay đổi." in client.get(SETTINGS).get_data(as_text=True)
+    with session_scope(settings.database_url) as s:
+        entries = [(e.action, e.subject, e.before, e.after, e.person_id) for e in s.scalars(select(AuditEntry))]
+    assert entries == [("đổi nơi nhận tổng hợp", "Hội Chữ thập đỏ xã Điện Phước",
+                        "Gửi riêng từng thành viên Ban Thường vụ", "Nhóm GMF của OA (mã nhóm g-4821)",
+                        person_id(settings, ADMIN))]
+
+
+def test_only_an_admin_with_the_forms_token_changes_the_sink(chat, org, client, settings, example_day):
+    before = sink_of(settings)
+    log_in(client, chat, MEMBER)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert '<p id="sink">Gửi riêng từng thành viên Ban Thường vụ</p>' in page and 'name="sink"' not in page
+    assert post_sink(client, sink="bot_group", group_id="g-1").status_code == 403
+    log_in(client, chat, ADMIN)
+    assert client.post(f"{SETTINGS}/digest-sink", data={"sink": "bot_group", "group_id": "g-1"}).status_code == 400
+    other_org(settings)
+    assert client.post("/console/o/ctd-other/settings/digest-sink",
+                       data={"csrf_token": csrf_token(client, SETTINGS), "sink": "fanout"}).status_code == 404
+    assert sink_of(settings) == before
+    with session_scope(settings.database_url) as s:
+        assert s.scalar(select(AuditEntry)) is None
