@@ -74,7 +74,7 @@ def enqueue_event(conn: redis.Redis, event: Event, raw_body: str) -> bool:
     # RQ's public enqueue cannot make the write depend on our mark in one round trip (a pipeline
     # is unconditional, ``unique=True`` checks only the job, which expires), so we borrow the one
     # private step of ``Queue.enqueue_job``: it sets origin, status, enqueued_at and the timeout.
-    # Tested with rq 2.12.0 (requirements.txt pins it); tests/test_queue_rq_contract.py fails if a
+    # Tested with rq 2.12.0 (requirements.txt pins it); tests/web/test_queue_rq_contract.py fails if a
     # new RQ changes that call or writes a job differently from what this script writes.
     queue._prepare_for_queue(job)
     fields = [part for key, value in job.to_dict().items() for part in (key, value)]

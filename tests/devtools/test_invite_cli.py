@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import Identity, Invite, Membership, Person
-from tests.test_import_org import dump
+from tests.devtools.test_import_org import dump
 
 ORG_FILE = """\
 organization:

@@ -21,7 +21,7 @@ from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.db import get_engine, session_scope
 from bot.storage.models import DigestLog, Organization
 from tests.conftest import ROOT
-from tests.digest_helpers import (
+from tests.digest.helpers import (
     COMMITTEE,
     add_report,
     local,

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import json
 
-try:  # tests/ as a package or as a plain directory on sys.path
-    from tests.zalo_helpers import *  # noqa: F403  (fixture: receiver)
-    from tests.zalo_helpers import Receiver
-except ImportError:  # pragma: no cover
-    from zalo_helpers import *  # noqa: F403
-    from zalo_helpers import Receiver
-
 from bot.web.signature import verify_signature
 from bot.zalo.sim import WebhookDriver
+from tests.zalo.helpers import Receiver
 
 
 def make(url="http://127.0.0.1:9/none"):

@@ -13,7 +13,7 @@ from bot import clock
 from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import DigestLog, Identity
-from tests.digest_helpers import (
+from tests.digest.helpers import (
     ADMINS,
     COMMITTEE,
     MEMBER,

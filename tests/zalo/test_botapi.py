@@ -6,11 +6,6 @@ import logging
 
 import pytest
 
-try:  # tests/ as a package or as a plain directory on sys.path
-    from tests.zalo_helpers import *  # noqa: F403  (fixture: sim)
-except ImportError:  # pragma: no cover
-    from zalo_helpers import *  # noqa: F403
-
 from bot.zalo.botapi import BotClient, BotUnauthorized
 from bot.zalo.errors import Permanent, Transient
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.netns
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 NET = "10.77.0"

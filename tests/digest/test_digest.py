@@ -20,7 +20,7 @@ from bot.render import number, vnd
 from bot.storage.db import get_engine, session_scope
 from bot.storage.models import Organization
 from bot.zalo.split import split_message, utf16_len
-from tests.digest_helpers import add_change, add_report, local, org_and_chapters, seed_month, sql_sums
+from tests.digest.helpers import add_change, add_report, local, org_and_chapters, seed_month, sql_sums
 
 DAY = date(2026, 11, 21)
 NOW = datetime(2026, 11, 21, 13, 0, tzinfo=UTC)  # 20:00 in Vietnam
@@ -114,7 +114,7 @@ def test_day_boundaries_in_ho_chi_minh(settings, org):
 
 
 def test_silent_pending_and_unreachable(settings, org):
-    from tests.digest_helpers import MEMBER, set_inbound
+    from tests.digest.helpers import MEMBER, set_inbound
 
     with session_scope(settings.database_url) as session:
         o, chapters = org_and_chapters(session, org)
@@ -168,7 +168,7 @@ def test_any_digest_renders_and_splits_within_zalo_limits(today, month, n, names
 
 
 def test_flask_digest_command_prints_and_sends_once(app, settings, org, zalo):
-    from tests.digest_helpers import COMMITTEE, sent, set_inbound, sim_users
+    from tests.digest.helpers import COMMITTEE, sent, set_inbound, sim_users
 
     seed_month(settings.database_url, org, 2026, 11)
     runner = app.test_cli_runner()

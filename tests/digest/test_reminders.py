@@ -12,7 +12,7 @@ from bot import clock
 from bot.digest.jobs import tick
 from bot.runtime import SCHEDULED_QUEUE
 from bot.storage.db import session_scope
-from tests.digest_helpers import (
+from tests.digest.helpers import (
     ADMINS,
     COMMITTEE,
     MEMBER,

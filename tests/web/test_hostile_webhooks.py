@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from tests.fault_helpers import HEADS, queued, signed_body, stored, text_event
+from tests.faults.helpers import HEADS, queued, signed_body, stored, text_event
 
 
 @pytest.fixture

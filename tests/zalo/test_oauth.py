@@ -10,11 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis as redis_lib
 
-try:  # tests/ as a package or as a plain directory on sys.path
-    from tests.zalo_helpers import *  # noqa: F403  (fixtures: sim, redis_url, redis_client, db_url)
-except ImportError:  # pragma: no cover
-    from zalo_helpers import *  # noqa: F403
-
 from bot.storage.db import session_scope
 from bot.storage.models import ZaloToken
 from bot.zalo.client import OAClient

@@ -15,7 +15,7 @@ from bot.devtools.orgs import OrgFileError, import_org, load_org_file
 from bot.storage.db import session_scope
 from bot.storage.models import Base, Chapter, Identity, Membership, Organization, Person, Target
 
-EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org-dienphuoc.yaml"
+EXAMPLE_ORG = Path(__file__).resolve().parents[2] / "examples" / "org-dienphuoc.yaml"
 
 TABLES = ("organizations", "chapters", "people", "identities", "memberships", "targets")
 

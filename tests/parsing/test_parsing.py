@@ -15,7 +15,7 @@ import pytest
 from bot.parsing import Catalog, Item, ParseResult, default_catalog, parse_report
 from bot.parsing.score import main as score_main
 
-CASES_FILE = Path(__file__).resolve().parent / "data" / "parser-cases.jsonl"
+CASES_FILE = Path(__file__).resolve().parents[1] / "data" / "parser-cases.jsonl"
 CASES = [json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

@@ -21,7 +21,7 @@ from bot.storage.models import InboundEvent, OutboundMessage, Report
 from bot.storage.redis_server import connect
 from bot.web.signature import compute_signature
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Heads of one chapter each in the example org (…004 heads two and is asked which).
 HEADS = [f"70020000000000000{n:02d}" for n in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11)]
 ADMINS = ["7001000000000000001", "7001000000000000002"]

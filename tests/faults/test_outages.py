@@ -31,7 +31,7 @@ from bot.storage.db import dispose_all, session_scope, upgrade
 from bot.storage.redis_server import EmbeddedRedis, connect
 from bot.web.queue import job_id_for
 from tests.conftest import EXAMPLE_ORG, drain
-from tests.fault_helpers import HEADS, Workers, replies_by_quote, sent, stored, wait_until
+from tests.faults.helpers import HEADS, Workers, replies_by_quote, sent, stored, wait_until
 
 pytestmark = pytest.mark.fault
 

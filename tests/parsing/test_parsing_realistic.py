@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.parsing import parse_report
-from tests.parser_work import growth, repeat_to
+from tests.parsing.parser_work import growth, repeat_to
 
 SENT = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)     # 10:00 on 22/11/2026 in Việt Nam
 

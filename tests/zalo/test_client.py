@@ -7,11 +7,6 @@ import unicodedata
 
 import pytest
 
-try:  # tests/ as a package or as a plain directory on sys.path
-    from tests.zalo_helpers import *  # noqa: F403  (fixtures: sim, redis_client, db_url)
-except ImportError:  # pragma: no cover
-    from zalo_helpers import *  # noqa: F403
-
 from bot.zalo.client import OAClient
 from bot.zalo.errors import (
     AttachmentExpired,

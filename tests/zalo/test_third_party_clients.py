@@ -32,7 +32,7 @@ from zalo_sdk.oa import (
 
 from bot.zalo.sim import SimulatorConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 USER = "2468458835291979220"
 

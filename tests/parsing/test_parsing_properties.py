@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from bot.parsing import parse_report
 from bot.parsing.numbers import STYLES, format_vnd, parse_money
 from bot.parsing.text import _TOKEN_RE, fold, tokenize
-from tests.parser_work import growth, repeat_to
+from tests.parsing.parser_work import growth, repeat_to
 
 SENT = datetime(2024, 11, 20, 3, 0, tzinfo=UTC)
 VI_WORDS = ["quà", "qua", "máu", "mau", "suất", "phần", "đv", "hv", "mới", "moi", "tnv", "kết", "nạp",
