@@ -9,10 +9,10 @@ from flask import Flask
 
 import handlers
 from bot.config import Settings
-from bot.console import init_console
 from bot.devtools import cli
 from bot.logs import setup_logging
 from bot.web import downloads, health, pages, webhook
+from console import init_console
 
 
 def create_app(settings: Settings | None = None) -> Flask:

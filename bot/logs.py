@@ -11,7 +11,7 @@ _SECRET_FIELDS = re.compile(
 )
 # Vietnamese phone numbers: 0xxxxxxxxx or +84/84 followed by 9 digits, with optional separators.
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.-]?\d){9}(?!\d)")
-# The console's login links carry their token in the path (bot/console/tokens.py).
+# The console's login links carry their token in the path (bot/web/login_links.py).
 _LOGIN_LINK = re.compile(r"(/console/login/)[^\s?\"']+")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 

@@ -7,9 +7,9 @@ so the chat cannot be used to mint links in bulk.
 
 from __future__ import annotations
 
-from bot.console import tokens
 from bot.conversation.context import Ctx
 from bot.conversation.router import Reply, command
+from bot.web import login_links as tokens
 from bot.web.events import Message
 
 LIMIT = 5  # links per person …

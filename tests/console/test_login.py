@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import clock
-from bot.console import tokens
+from bot.web import login_links as tokens
 from tests.console.helpers import ADMIN, HEAD1, ORG, link_path, log_in, person_id
 
 DASHBOARD = f"/console/o/{ORG}/"

@@ -11,13 +11,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from bot.console import access
-from bot.console.committee import _admin_or_403, _said, console_ctx
-from bot.console.views import bp
 from bot.people import name_of
 from bot.render import render
 from bot.storage.db import session_scope
 from bot.storage.models import Chapter, Membership
+from console import access
+from console.committee import _admin_or_403, _said, console_ctx
+from console.views import bp
 from handlers import admin
 from handlers import invite as invite_handler
 

@@ -14,8 +14,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bot import clock
-from bot.console import access
-from bot.console.views import ActionForm, bp
 from bot.conversation.context import Ctx
 from bot.conversation.router import Reply
 from bot.digest import jobs as digest_jobs
@@ -24,6 +22,8 @@ from bot.render import number, render
 from bot.runtime import runtime
 from bot.storage.db import session_scope
 from bot.storage.models import Chapter, Membership, Person, Target
+from console import access
+from console.views import ActionForm, bp
 from handlers import admin, target_set
 
 

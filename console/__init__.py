@@ -1,6 +1,6 @@
 """The committee's web console under ``/console/``: server-rendered pages, plain forms, no JavaScript.
 
-A person opens it with the personal link the bot sends on ``đăng nhập`` (``tokens.py``); Flask-Login
+A person opens it with the personal link the bot sends on ``đăng nhập`` (``bot/web/login_links.py``); Flask-Login
 keeps the session, Flask-WTF's ``CSRFProtect`` checks every console POST (and only those: the
 webhooks are signed by Zalo, not by a form), Flask-Limiter counts login-link requests in our
 Redis. ``access.py`` decides what each role sees; ``views.py`` holds the routes.
@@ -34,7 +34,7 @@ def limiter_storage(url: str) -> str:
 
 def init_console(app: Flask, settings) -> None:
     """Register the console blueprint and the extensions it needs on ``app``."""
-    from bot.console import chapters, committee, review, views  # noqa: F401 - their routes join views.bp
+    from console import chapters, committee, review, views  # noqa: F401 - their routes join views.bp
 
     app.config.update(
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),

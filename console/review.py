@@ -3,7 +3,7 @@
 A fix changes the item in place (totals, ``tổng`` and the digest read items of counted reports),
 with a history row (``report_changes``, action ``fix``) and an audit entry, in one transaction;
 the head who sent the report is told what changed through the outbox, like any chat reply, and a
-job on the events queue delivers it (``bot.console.jobs``).
+job on the events queue delivers it (``console.jobs``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from rq import Queue
 from sqlalchemy import or_, select
 
 from bot import clock
-from bot.console import access
-from bot.console.views import STATUSES, ActionForm, bp, period_args
 from bot.outbound import outbox
 from bot.people import name_of
 from bot.periods import this_month
@@ -34,6 +32,8 @@ from bot.storage.models import AuditEntry, Identity, ReportChange, ReportItem
 from bot.storage.reports import log_change, settle, snapshot
 from bot.web.downloads import XLSX
 from bot.web.queue import EVENT_RETRY
+from console import access
+from console.views import STATUSES, ActionForm, bp, period_args
 
 FIXABLE = ("active", "pending")
 
@@ -92,7 +92,7 @@ def _tell_head(db, report, chapter, before: list[dict], after: list[dict], key: 
 def _deliver_later(key: str) -> None:
     settings, conn = runtime(_settings())
     # retried like an event's job: a send that fails for a while is tried again, each part once
-    Queue(EVENTS_QUEUE, connection=conn).enqueue("bot.console.jobs.deliver", key + ":", retry=EVENT_RETRY)
+    Queue(EVENTS_QUEUE, connection=conn).enqueue("console.jobs.deliver", key + ":", retry=EVENT_RETRY)
 
 
 @bp.post("/o/<org_code>/reports/<int:report_id>/items/<int:item_id>/fix")

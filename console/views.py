@@ -27,8 +27,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import clock
-from bot.console import LOGIN_LIMIT, access, csrf, limiter, login_manager, tokens
-from bot.console.dashboard import dashboard_view
 from bot.digest.chart import can_draw, chart_png, chart_title
 from bot.digest.facts import gather_facts
 from bot.reporting.stats import item_views
@@ -36,6 +34,9 @@ from bot.runtime import runtime
 from bot.storage.db import session_scope
 from bot.storage.models import Report
 from bot.storage.reports import settle
+from bot.web import login_links as tokens
+from console import LOGIN_LIMIT, access, csrf, limiter, login_manager
+from console.dashboard import dashboard_view
 
 bp = Blueprint("console", __name__, url_prefix="/console", static_folder="static",
                static_url_path="/static")  # fmt: skip

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.console.access import Access, visible_chapters
 from bot.periods import last_days, this_month, year_share
 from bot.render import environment
 from bot.reporting import stats
 from bot.reporting.stats import Progress, Total
+from console.access import Access, visible_chapters
 
 
 def pace_label(done: int, target: int, today: date, money: bool) -> str:
